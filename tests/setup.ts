@@ -1,0 +1,6 @@
+// Per-file jest setup: koffi's type registry is process-global, so every test file starts clean.
+import { clearNamedTypes } from '../ts/types';
+
+afterAll(() => {
+  clearNamedTypes();
+});

@@ -1,0 +1,211 @@
+// Turns one declaration into a checked JS function: a generated wrapper per prototype, plus `.async`.
+
+import { closedError, arityError, DeclarationError, type NativeError } from './errors';
+import { compileErrcheck, type CompiledErrcheck } from './errcheck';
+import * as native from './native/koffi';
+import { callbackFailure, paramCheck, translateNativeThrow, type CallContext, type ParamCheck } from './params';
+import { parsePrototype, type ParsedPrototype } from './prototype';
+import { nativeSpelling } from './types';
+import { runAsync, type AsyncState } from './async-queue';
+
+/** Library state a bound function consults on every call. */
+export interface LibraryState extends AsyncState {
+  closed: boolean;
+  readonly label: string;
+  readonly native: native.NativeLibrary;
+}
+
+/** What `bind()` accepts per function: a prototype string or an object with options. */
+export interface FunctionSpec {
+  /** The C prototype, e.g. `'int safe_operation(double *arr, size_t len)'`. */
+  readonly fn: string;
+  /** How the return value signals failure. */
+  readonly errcheck?: unknown;
+}
+
+/** Metadata carried by every bound function. */
+export interface BoundInfo {
+  /** The C symbol called. */
+  readonly symbol: string;
+  /** The prototype as declared. */
+  readonly prototype: string;
+  /** Parameter names in order. */
+  readonly params: readonly string[];
+}
+
+type AnyFn = ((...args: unknown[]) => unknown) & { async: (...args: unknown[]) => Promise<unknown>; info: BoundInfo };
+
+const kIdent = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+function resolveNative(proto: ParsedPrototype): { result: native.NativeTypeSpec; params: native.NativeTypeSpec[] } {
+  const result = nativeSpelling(proto.result);
+  const params = proto.params.map((p) => {
+    const spec = nativeSpelling(p.type);
+    return p.type.direction === 'in' ? spec : native.directed(spec, p.type.direction);
+  });
+  return { result, params };
+}
+
+function checkTail(errcheck: CompiledErrcheck, callArgs: string): string {
+  switch (errcheck.kind) {
+    case 'none':
+      return 'return r;';
+    case 'status':
+      if (errcheck.okZeroOnly) return errcheck.returnsValue ? 'if (r !== 0) throw ec.fail(r); return r;' : 'if (r !== 0) throw ec.fail(r); return;';
+      return errcheck.returnsValue ? 'if (!ec.ok.has(r)) throw ec.fail(r); return r;' : 'if (!ec.ok.has(r)) throw ec.fail(r); return;';
+    case 'negative':
+      return 'if (r < 0) throw ec.fail(r); return r;';
+    case 'null':
+      return 'if (r === null) throw ec.fail(); return r;';
+    case 'custom':
+      return `return ec.check(r, { fn: NAME, prototype: PROTO, args: [${callArgs}] });`;
+  }
+}
+
+/**
+ * Generates the synchronous wrapper. The body is assembled from fixed templates only; user strings
+ * (names, prototypes) reach it as closure constants, never as code.
+ */
+function generateSync(name: string, proto: ParsedPrototype, checks: readonly ParamCheck[], errcheck: CompiledErrcheck, raw: native.RawFunction, state: LibraryState): (...args: unknown[]) => unknown {
+  const n = checks.length;
+  const argNames = checks.map((_, i) => `a${i}`);
+  const usesContext = checks.some((c) => c.usesContext);
+  const constants: Record<string, unknown> = {};
+  const lines: string[] = [];
+  lines.push('if (state.closed) throw closed();');
+  lines.push(`if (arguments.length !== ${n}) throw arity(arguments.length);`);
+  if (usesContext) lines.push('const ctx = { callbackError: undefined, callbackThrew: false };');
+  checks.forEach((c, i) => {
+    Object.assign(constants, c.constants);
+    const conv = `conv${i}(a${i}${usesContext ? ', ctx' : ''})`;
+    if (c.fast) lines.push(`if (!${c.fast.replace(/\bx\b/g, `a${i}`)}) a${i} = ${conv};`);
+    else lines.push(`a${i} = ${conv};`);
+  });
+  lines.push('let r;');
+  lines.push(`try { r = raw(${argNames.join(', ')}); } catch (e) { throw translate(e); }`);
+  if (usesContext) lines.push('if (ctx.callbackThrew) throw callbackFailure(ctx);');
+  lines.push(checkTail(errcheck, argNames.join(', ')));
+
+  const constNames = Object.keys(constants);
+  const convNames = checks.map((_, i) => `conv${i}`);
+  const factoryParams = ['state', 'raw', 'closed', 'arity', 'translate', 'callbackFailure', 'ec', 'NAME', 'PROTO', ...convNames, ...constNames];
+  const body = `'use strict';\nreturn function bound(${argNames.join(', ')}) {\n  ${lines.join('\n  ')}\n};`;
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  const factory = new Function(...factoryParams, body) as (...deps: unknown[]) => (...args: unknown[]) => unknown;
+  const paramNames = checks.map((c) => c.name);
+  return factory(
+    state,
+    raw,
+    () => closedError(`${name}()`),
+    (got: number) => arityError(name, paramNames, got),
+    (e: unknown) => translateNativeThrow(name, e),
+    (ctx: CallContext) => callbackFailure(name, ctx),
+    errcheck,
+    name,
+    proto.text,
+    ...checks.map((c) => c.convert),
+    ...constNames.map((k) => constants[k]),
+  );
+}
+
+function applyErrcheck(errcheck: CompiledErrcheck, r: unknown, name: string, proto: ParsedPrototype, args: unknown[]): unknown {
+  switch (errcheck.kind) {
+    case 'none':
+      return r;
+    case 'status': {
+      const s = r as number;
+      if (!errcheck.ok.has(s)) throw errcheck.fail(s);
+      return errcheck.returnsValue ? s : undefined;
+    }
+    case 'negative':
+      if ((r as number) < 0) throw errcheck.fail(r as number);
+      return r;
+    case 'null':
+      if (r === null) throw (errcheck.fail as () => NativeError)();
+      return r;
+    case 'custom':
+      return errcheck.check(r, { fn: name, prototype: proto.text, args });
+  }
+}
+
+function makeAsync(name: string, proto: ParsedPrototype, checks: readonly ParamCheck[], errcheck: CompiledErrcheck, raw: native.RawFunction, state: LibraryState): (...args: unknown[]) => Promise<unknown> {
+  const paramNames = checks.map((c) => c.name);
+  return function boundAsync(...args: unknown[]): Promise<unknown> {
+    const ctx: CallContext = { callbackError: undefined, callbackThrew: false };
+    try {
+      if (state.closed) throw closedError(`${name}.async()`);
+      if (args.length !== checks.length) throw arityError(name, paramNames, args.length);
+      for (let i = 0; i < checks.length; i++) args[i] = (checks[i] as ParamCheck).convert(args[i], ctx);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    // `args` is referenced by the completion callback, so every buffer stays reachable (pinned)
+    // until the native call has finished; koffi alone would let GC free them mid-call.
+    return runAsync(state, `${name}.async()`, (done) => {
+      try {
+        raw.async(...args, (err: unknown, r: unknown) => {
+          if (err) return done(translateNativeThrow(name, err));
+          if (ctx.callbackThrew) return done(callbackFailure(name, ctx));
+          try {
+            done(undefined, applyErrcheck(errcheck, r, name, proto, args));
+          } catch (e) {
+            done(e);
+          }
+        });
+      } catch (err) {
+        done(translateNativeThrow(name, err));
+      }
+    });
+  };
+}
+
+/**
+ * Declares one native function and wraps it.
+ * @internal used by Library.bind
+ */
+export function bindFunction(state: LibraryState, jsName: string, spec: string | FunctionSpec): AnyFn {
+  const where = `bind(): '${jsName}'`;
+  let prototype: string;
+  let errcheckOption: unknown;
+  if (typeof spec === 'string') {
+    prototype = spec;
+  } else if (typeof spec === 'object' && spec !== null && typeof (spec as FunctionSpec).fn === 'string') {
+    prototype = spec.fn;
+    errcheckOption = spec.errcheck;
+    const unknownKeys = Object.keys(spec).filter((k) => k !== 'fn' && k !== 'errcheck');
+    if (unknownKeys.length > 0) {
+      throw new DeclarationError(`${where}: unknown option${unknownKeys.length > 1 ? 's' : ''} ${unknownKeys.map((k) => `'${k}'`).join(', ')}; expected 'fn' and 'errcheck'.`);
+    }
+  } else {
+    throw new DeclarationError(`${where}: expected a prototype string or { fn: 'prototype', errcheck }, got ${spec === null ? 'null' : typeof spec}.`);
+  }
+  const proto = parsePrototype(prototype, where);
+  let nativeDecl: ReturnType<typeof resolveNative>;
+  try {
+    nativeDecl = resolveNative(proto);
+  } catch (err) {
+    if (err instanceof DeclarationError) throw new DeclarationError(`${where}: ${err.message.replace(/^ffikit: /, '')}`);
+    throw err;
+  }
+  const errcheck = compileErrcheck(errcheckOption, jsName, proto.result, proto.text, native.lastErrno);
+  let raw: native.RawFunction;
+  try {
+    raw = state.native.func(proto.name, nativeDecl.result, nativeDecl.params);
+  } catch (err) {
+    const missing = !state.native.hasSymbol(proto.name);
+    throw new DeclarationError(
+      missing
+        ? `${where}: the library ${state.label} does not export '${proto.name}'. Check the spelling, and that the symbol is exported with C linkage (extern "C") and default visibility.`
+        : `${where}: cannot declare '${proto.text}': ${(err as Error).message}.`,
+      { cause: err },
+    );
+  }
+  const checks = proto.params.map((p) => paramCheck(jsName, p));
+  const fn = generateSync(jsName, proto, checks, errcheck, raw, state) as AnyFn;
+  const info: BoundInfo = Object.freeze({ symbol: proto.name, prototype: proto.text, params: Object.freeze(proto.params.map((p) => p.name)) });
+  Object.defineProperty(fn, 'name', { value: kIdent.test(jsName) ? jsName : `bound ${jsName}` });
+  Object.defineProperty(fn, 'length', { value: checks.length });
+  fn.async = makeAsync(jsName, proto, checks, errcheck, raw, state);
+  fn.info = info;
+  return Object.freeze(fn);
+}

@@ -1,0 +1,180 @@
+// The FfikitError hierarchy and the only factories that build ffikit's errors.
+
+/** Every reason {@link LibraryLoadError} can carry. */
+export type LoadFailureReason =
+  | 'not-found'
+  | 'not-a-file'
+  | 'bad-format'
+  | 'wrong-arch'
+  | 'missing-dependency'
+  | 'integrity'
+  | 'dlopen';
+
+/**
+ * Base class of every error ffikit throws. `code` is a stable string starting with `ERR_FFIKIT_`;
+ * match on it (or on the class) rather than on the message, which may gain hints over time.
+ */
+export class FfikitError extends Error {
+  /** Stable machine-readable code, e.g. `'ERR_FFIKIT_ARG'`. */
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+
+  override get name(): string {
+    return this.constructor.name;
+  }
+}
+
+/** A shared library could not be loaded. `reason` says why; `path` names what was tried. */
+export class LibraryLoadError extends FfikitError {
+  /** Why the load failed. */
+  readonly reason: LoadFailureReason;
+  /** The path (or bare name) that was asked for, made absolute where it could be. */
+  readonly path: string;
+
+  constructor(reason: LoadFailureReason, path: string, message: string, options?: { cause?: unknown }) {
+    super('ERR_FFIKIT_LIBRARY_LOAD', message, options);
+    this.reason = reason;
+    this.path = path;
+  }
+}
+
+/** An argument was rejected before the native call: wrong kind, range, element type or count. */
+export class ArgumentError extends FfikitError {
+  constructor(message: string) {
+    super('ERR_FFIKIT_ARG', message);
+  }
+}
+
+/** A declaration (prototype string, type definition, bind option) is invalid. */
+export class DeclarationError extends FfikitError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_FFIKIT_DECLARATION', message, options);
+  }
+}
+
+/** A checked native function reported failure through its return value. */
+export class NativeError extends FfikitError {
+  /** The raw status the function returned (or errno for `'null-is-failure'`). */
+  readonly status: number;
+  /** The status' name from the errorCodes table (or errno name), `'UNKNOWN'` when unlisted. */
+  readonly statusName: string;
+  /** The JS name of the bound function that failed. */
+  readonly fn: string;
+
+  constructor(fn: string, status: number, statusName: string, message: string) {
+    super('ERR_FFIKIT_NATIVE', message);
+    this.fn = fn;
+    this.status = status;
+    this.statusName = statusName;
+  }
+}
+
+/** A resource (array, callback, handle) was used after it was disposed. */
+export class DisposedError extends FfikitError {
+  constructor(message: string) {
+    super('ERR_FFIKIT_DISPOSED', message);
+  }
+}
+
+/** A library (or executor) was used after `close()`. */
+export class ClosedError extends FfikitError {
+  constructor(message: string) {
+    super('ERR_FFIKIT_CLOSED', message);
+  }
+}
+
+/** A JS callback called from native code threw; the native call completed first. */
+export class CallbackError extends FfikitError {
+  constructor(message: string, cause: unknown) {
+    super('ERR_FFIKIT_CALLBACK', message, { cause });
+  }
+}
+
+/** The reference library's SIMD dispatch could not honour a request (e.g. a forced ISA). */
+export class UnsupportedError extends FfikitError {
+  constructor(message: string) {
+    super('ERR_FFIKIT_UNSUPPORTED', message);
+  }
+}
+
+const kTypedArrayNames = new Set([
+  'Int8Array',
+  'Uint8Array',
+  'Uint8ClampedArray',
+  'Int16Array',
+  'Uint16Array',
+  'Int32Array',
+  'Uint32Array',
+  'Float32Array',
+  'Float64Array',
+  'BigInt64Array',
+  'BigUint64Array',
+]);
+
+/**
+ * Describes a received value by kind and size, never by dumping it:
+ * `Float32Array(4)`, `number 1.5`, `string (12 chars)`, `Array(3)`, `null`.
+ */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'undefined':
+      return 'undefined';
+    case 'number':
+      if (Number.isNaN(value)) return 'NaN';
+      return `number ${formatNumber(value)}`;
+    case 'bigint':
+      return `bigint ${value}n`;
+    case 'boolean':
+      return `boolean ${value}`;
+    case 'string':
+      return `string (${value.length} chars)`;
+    case 'symbol':
+      return 'symbol';
+    case 'function':
+      return `function${value.name ? ` ${value.name}` : ''}`;
+    default:
+      break;
+  }
+  if (ArrayBuffer.isView(value)) {
+    const ctor = (value as { constructor?: { name?: string } }).constructor?.name ?? 'ArrayBufferView';
+    if (value instanceof DataView) return `DataView(${value.byteLength} bytes)`;
+    const length = (value as unknown as { length: number }).length;
+    if (Buffer.isBuffer(value)) return `Buffer(${length})`;
+    return kTypedArrayNames.has(ctor) ? `${ctor}(${length})` : `${ctor}(${value.byteLength} bytes)`;
+  }
+  if (value instanceof ArrayBuffer) return `ArrayBuffer(${value.byteLength} bytes)`;
+  if (typeof SharedArrayBuffer !== 'undefined' && value instanceof SharedArrayBuffer) {
+    return `SharedArrayBuffer(${value.byteLength} bytes)`;
+  }
+  if (Array.isArray(value)) return `Array(${value.length})`;
+  const ctorName = (value as { constructor?: { name?: string } }).constructor?.name;
+  return ctorName && ctorName !== 'Object' ? `${ctorName} object` : 'object';
+}
+
+function formatNumber(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  const text = String(n);
+  return text.length > 24 ? n.toExponential(6) : text;
+}
+
+/** `fn(): argument 'name' expects <what>, got <actual>. <hint>` — the one shape of argument errors. */
+export function argumentError(fn: string, param: string, expected: string, value: unknown, hint?: string): ArgumentError {
+  const where = param ? `${fn}(): argument '${param}'` : `${fn}()`;
+  return new ArgumentError(`${where} expects ${expected}, got ${describeValue(value)}.${hint ? ` ${hint}` : ''}`);
+}
+
+/** Wrong number of arguments. */
+export function arityError(fn: string, params: readonly string[], got: number): ArgumentError {
+  const list = params.length === 0 ? 'no arguments' : `${params.length} argument${params.length === 1 ? '' : 's'} (${params.join(', ')})`;
+  return new ArgumentError(`${fn}(): expected ${list}, got ${got}.`);
+}
+
+/** A bound function called after its library was closed. */
+export function closedError(what: string): ClosedError {
+  return new ClosedError(`${what}: the library was closed. Load it again with ffikit.load() to keep calling it.`);
+}

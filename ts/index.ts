@@ -1,0 +1,37 @@
+// ffikit's public API: re-exports only.
+
+export { load, Library, type LoadOptions } from './library';
+export {
+  FfikitError,
+  LibraryLoadError,
+  ArgumentError,
+  DeclarationError,
+  NativeError,
+  DisposedError,
+  ClosedError,
+  CallbackError,
+  UnsupportedError,
+  type LoadFailureReason,
+} from './errors';
+export {
+  errorCodes,
+  ErrorCodeTable,
+  type ErrorCodes,
+  type ErrorTableEntry,
+  type Errcheck,
+  type ErrcheckPolicy,
+  type ErrcheckFunction,
+  type ErrcheckContext,
+} from './errcheck';
+export { struct, opaque, pointer, array, alias, callbackType, sizeof, alignof, decode, CType, type TypeSpec, type TypeKind } from './types';
+export type { BoundFunction, BindSpec, Bound, NamedTypes, ParsePrototype } from './infer';
+export type { BoundInfo, FunctionSpec } from './bind';
+export {
+  reference,
+  referenceCandidates,
+  ReferenceLibrary,
+  ReferenceErrorCodes,
+  REFERENCE_ABI_VERSION,
+  type ReferenceOptions,
+  type ReferenceFunctions,
+} from './reference';

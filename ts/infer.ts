@@ -1,0 +1,279 @@
+// Compile-time parsing of C prototype strings: 'int add(int a, int b)' → (a: number, b: number) => number.
+
+import type { BoundInfo, FunctionSpec } from './bind';
+import type { ErrcheckFunction, ErrcheckPolicy, ErrorCodeTable, kOkType } from './errcheck';
+
+/**
+ * TypeScript types for named C types (structs, handles, callbacks) used in prototypes. Empty by
+ * default; add entries by declaration merging so prototypes that mention them get precise types:
+ * @example
+ * declare module 'ffikit' {
+ *   interface NamedTypes { Point: { x: number; y: number } }
+ * }
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface, @typescript-eslint/no-empty-object-type
+export interface NamedTypes {}
+
+type WS = ' ' | '\t' | '\n' | '\r';
+type TrimLeft<S extends string> = S extends `${WS}${infer R}` ? TrimLeft<R> : S;
+type TrimRight<S extends string> = S extends `${infer R}${WS}` ? TrimRight<R> : S;
+type Trim<S extends string> = TrimLeft<TrimRight<S>>;
+
+type ReplaceAll<S extends string, F extends string, T extends string, Acc extends string = ''> = S extends `${infer A}${F}${infer B}`
+  ? ReplaceAll<B, F, T, `${Acc}${A}${T}`>
+  : `${Acc}${S}`;
+
+type Spaced<S extends string> = ReplaceAll<ReplaceAll<ReplaceAll<ReplaceAll<ReplaceAll<ReplaceAll<S, '\t', ' '>, '\n', ' '>, '\r', ' '>, '*', ' * '>, '[', ' [ '>, ']', ' ] '>;
+
+type Words<S extends string, Acc extends string[] = []> = S extends `${infer W} ${infer Rest}`
+  ? Words<Rest, W extends '' ? Acc : [...Acc, W]>
+  : S extends ''
+    ? Acc
+    : [...Acc, S];
+
+type Split<S extends string, D extends string, Acc extends string[] = []> = S extends `${infer A}${D}${infer B}` ? Split<B, D, [...Acc, A]> : [...Acc, S];
+
+type Last<T extends string[]> = T extends [...string[], infer L extends string] ? L : never;
+type Init<T extends string[]> = T extends [...infer I extends string[], string] ? I : [];
+type Join<T extends string[], Acc extends string = ''> = T extends [infer H extends string, ...infer R extends string[]]
+  ? Join<R, Acc extends '' ? H : `${Acc} ${H}`>
+  : Acc;
+
+type Qualifier = 'const' | 'volatile' | 'restrict' | '__restrict' | '__restrict__';
+type DirectionWord = '_In_' | '_Out_' | '_Inout_';
+type TagWord = 'struct' | 'union' | 'enum';
+type TypeWord = 'unsigned' | 'signed' | 'short' | 'long' | 'int' | 'char' | 'double' | 'float' | 'void' | 'bool' | '_Bool';
+
+// Drops `[ ... ]` array suffixes, counting how many pointer levels they add.
+type StripArrays<W extends string[], N extends 0[] = []> = W extends [...infer I extends string[], ']']
+  ? StripArrays<DropToBracket<I>, [...N, 0]>
+  : { words: W; extra: N };
+type DropToBracket<W extends string[]> = W extends [...infer I extends string[], infer L] ? (L extends '[' ? I : DropToBracket<I>) : [];
+
+type HasTypeWord<W extends string[]> = W extends [infer H, ...infer R extends string[]]
+  ? H extends Qualifier | DirectionWord | TagWord | '*'
+    ? HasTypeWord<R>
+    : true
+  : false;
+
+// The last word is the parameter name unless it can only be part of the type.
+type DropName<W extends string[]> = W extends [string]
+  ? W
+  : Last<W> extends TypeWord | Qualifier | DirectionWord | '*'
+    ? W
+    : HasTypeWord<Init<W>> extends true
+      ? Init<W>
+      : W;
+
+type StarTuple<W extends string[], N extends 0[] = []> = W extends [infer H, ...infer R extends string[]]
+  ? StarTuple<R, H extends '*' ? [...N, 0] : N>
+  : N;
+
+type ConstBeforeStar<W extends string[]> = W extends [infer H, ...infer R extends string[]]
+  ? H extends '*'
+    ? false
+    : H extends 'const'
+      ? true
+      : ConstBeforeStar<R>
+  : false;
+
+type BaseWords<W extends string[], Acc extends string[] = []> = W extends [infer H extends string, ...infer R extends string[]]
+  ? BaseWords<R, H extends Qualifier | DirectionWord | TagWord | '*' ? Acc : [...Acc, H]>
+  : Acc;
+
+type DirectionOf<W extends string[]> = '_Out_' extends W[number] ? 'out' : '_Inout_' extends W[number] ? 'inout' : 'in';
+
+/** A parsed C type at the type level. */
+interface TypeInfo {
+  base: string;
+  stars: number;
+  constBase: boolean;
+  dir: 'in' | 'out' | 'inout';
+}
+
+type AnalyzeWords<W extends string[], Extra extends 0[] = []> = {
+  base: Join<BaseWords<W>>;
+  stars: [...StarTuple<W>, ...Extra]['length'] extends infer L extends number ? L : never;
+  constBase: ConstBeforeStar<W>;
+  dir: DirectionOf<W>;
+};
+
+type AnalyzeParam<S extends string> =
+  StripArrays<Words<Spaced<S>>> extends { words: infer W extends string[]; extra: infer E extends 0[] }
+    ? AnalyzeWords<DropName<W>, E>
+    : never;
+
+type Int8Name = 'int8_t' | 'int8' | 'signed char' | 'char';
+type UInt8Name = 'uint8_t' | 'uint8' | 'unsigned char' | 'uchar' | 'byte' | 'bool' | '_Bool';
+type Int16Name = 'int16_t' | 'int16' | 'short' | 'short int' | 'signed short' | 'signed short int';
+type UInt16Name = 'uint16_t' | 'uint16' | 'unsigned short' | 'unsigned short int' | 'ushort' | 'char16_t' | 'char16';
+type Int32Name = 'int32_t' | 'int32' | 'int' | 'signed' | 'signed int';
+type UInt32Name = 'uint32_t' | 'uint32' | 'unsigned' | 'unsigned int' | 'uint' | 'char32_t' | 'char32';
+type Int64Name =
+  | 'int64_t'
+  | 'int64'
+  | 'long long'
+  | 'long long int'
+  | 'signed long long'
+  | 'signed long long int'
+  | 'longlong'
+  | 'long'
+  | 'long int'
+  | 'signed long'
+  | 'signed long int'
+  | 'ssize_t'
+  | 'ptrdiff_t'
+  | 'intptr_t'
+  | 'intptr';
+type UInt64Name =
+  | 'uint64_t'
+  | 'uint64'
+  | 'unsigned long long'
+  | 'unsigned long long int'
+  | 'ulonglong'
+  | 'unsigned long'
+  | 'unsigned long int'
+  | 'ulong'
+  | 'size_t'
+  | 'uintptr_t'
+  | 'uintptr';
+type FloatName = 'float' | 'float32';
+type DoubleName = 'double' | 'float64';
+type WideCharName = 'wchar_t' | 'wchar';
+type SmallIntName = Int8Name | UInt8Name | Int16Name | UInt16Name | Int32Name | UInt32Name | WideCharName;
+type WideIntName = Int64Name | UInt64Name;
+type BoolName = 'bool' | '_Bool';
+
+type TypedArrayOf<B extends string> = B extends DoubleName
+  ? Float64Array
+  : B extends FloatName
+    ? Float32Array
+    : B extends BoolName
+      ? Uint8Array
+      : B extends 'char'
+        ? Int8Array | Uint8Array
+        : B extends Int8Name
+          ? Int8Array
+          : B extends UInt8Name
+            ? Uint8Array
+            : B extends Int16Name
+              ? Int16Array
+              : B extends UInt16Name
+                ? Uint16Array
+                : B extends Int32Name
+                  ? Int32Array
+                  : B extends UInt32Name
+                    ? Uint32Array
+                    : B extends Int64Name
+                      ? BigInt64Array
+                      : B extends UInt64Name
+                        ? BigUint64Array
+                        : never;
+
+type Named<B extends string> = B extends keyof NamedTypes ? NamedTypes[B] : unknown;
+
+/** The JS type of a C value passed by value. */
+type ValueIn<B extends string> = B extends BoolName
+  ? boolean
+  : B extends FloatName | DoubleName
+    ? number
+    : B extends SmallIntName
+      ? number
+      : B extends WideIntName
+        ? number | bigint
+        : B extends 'void'
+          ? never
+          : Named<B>;
+
+/** The JS type of a C value returned by value. */
+type ValueOut<B extends string> = B extends 'void' ? void : B extends WideIntName ? number | bigint : ValueIn<B>;
+
+type PointerIn<T extends TypeInfo> = T['stars'] extends 1
+  ? T['base'] extends 'char' | 'char16_t' | 'char32_t' | WideCharName
+    ? T['constBase'] extends true
+      ? string | null
+      : string | Int8Array | Uint8Array | bigint | null
+    : T['base'] extends 'void'
+      ? ArrayBufferView | ArrayBuffer | bigint | null
+      : TypedArrayOf<T['base']> extends never
+        ? T['dir'] extends 'in'
+          ? Named<T['base']> | bigint | null
+          : Named<T['base']>
+        : T['dir'] extends 'in'
+          ? TypedArrayOf<T['base']> | bigint | null
+          : TypedArrayOf<T['base']> | [ValueIn<T['base']>] | null
+  : T['dir'] extends 'in'
+    ? T['base'] extends 'char'
+      ? Array<string | null> | bigint | null
+      : unknown[] | bigint | null
+    : unknown[];
+
+type ParamType<T extends TypeInfo> = T['stars'] extends 0 ? ValueIn<T['base']> : PointerIn<T>;
+
+type ResultType<T extends TypeInfo> = T['stars'] extends 0
+  ? ValueOut<T['base']>
+  : T['stars'] extends 1
+    ? T['base'] extends 'char' | 'char16_t' | 'char32_t' | WideCharName
+      ? T['constBase'] extends true
+        ? string | null
+        : bigint | null
+      : bigint | null
+    : bigint | null;
+
+type ParamList<S extends string> = Trim<S> extends '' | 'void' ? [] : MapParams<Split<S, ','>>;
+type MapParams<P extends string[], Acc extends unknown[] = []> = P extends [infer H extends string, ...infer R extends string[]]
+  ? MapParams<R, [...Acc, ParamType<AnalyzeParam<H>>]>
+  : Acc;
+
+type StripSemicolon<S extends string> = Trim<S> extends `${infer B};` ? StripSemicolon<B> : Trim<S>;
+
+/** `{ params, result }` for a prototype string, or `never` when it does not parse. */
+export type ParsePrototype<S extends string> =
+  StripSemicolon<S> extends `${infer Head}(${infer Params})`
+    ? Words<Spaced<Head>> extends infer HW extends string[]
+      ? HW['length'] extends 0 | 1
+        ? never
+        : { name: Last<HW>; params: ParamList<Params>; result: ResultType<AnalyzeWords<Init<HW>>> }
+      : never
+    : never;
+
+/** A checked, bound native function. */
+export type BoundFunction<P extends unknown[], R> = ((...args: P) => R) & {
+  /** Runs the call off the main thread; arguments stay pinned until the promise settles. Never throws synchronously. */
+  async(...args: P): Promise<R>;
+  /** The declaration behind this function. */
+  readonly info: BoundInfo;
+};
+
+type ApplyErrcheck<R, E> = [E] extends [undefined]
+  ? R
+  : E extends ErrorCodeTable
+    ? E extends { readonly [kOkType]?: infer OK extends readonly number[] }
+      ? OK['length'] extends 1
+        ? void
+        : number
+      : void
+    : E extends 'nonzero-status'
+      ? void
+      : E extends 'negative-errno'
+        ? number
+        : E extends 'null-is-failure'
+          ? Exclude<R, null>
+          : E extends (...args: never[]) => infer X
+            ? X
+            : R;
+
+type FunctionOf<P extends string, E> =
+  ParsePrototype<P> extends { params: infer A extends unknown[]; result: infer R } ? BoundFunction<A, ApplyErrcheck<R, E>> : BoundFunction<unknown[], unknown>;
+
+/** What {@link Library.bind} accepts. */
+export type BindSpec = Record<string, string | (FunctionSpec & { readonly errcheck?: ErrorCodeTable | ErrcheckPolicy | ErrcheckFunction })>;
+
+/** The object {@link Library.bind} returns for a spec. */
+export type Bound<S> = {
+  readonly [K in keyof S]: S[K] extends string
+    ? FunctionOf<S[K], undefined>
+    : S[K] extends { readonly fn: infer P extends string }
+      ? FunctionOf<P, S[K] extends { readonly errcheck: infer E } ? E : undefined>
+      : never;
+};

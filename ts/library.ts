@@ -1,0 +1,108 @@
+// The Library handle: load a shared library, bind typed functions, close it safely.
+
+import { bindFunction, type FunctionSpec, type LibraryState } from './bind';
+import { argumentError, DeclarationError } from './errors';
+import type { BindSpec, Bound } from './infer';
+import { openCheckedLibrary } from './native/loader';
+import { debug } from './debug';
+
+/** Options for {@link load}. */
+export interface LoadOptions {
+  /** Expected SHA-256 (hex) of the library file; a mismatch throws reason `'integrity'`. */
+  readonly sha256?: string;
+}
+
+const kState = Symbol('ffikit.libraryState');
+
+/** A loaded shared library. Create with {@link load}. */
+export class Library implements Disposable {
+  /** The absolute real path that was loaded. */
+  readonly path: string;
+  /** @internal */
+  readonly [kState]: LibraryState;
+
+  /** @internal use {@link load} */
+  constructor(path: string, state: LibraryState) {
+    this.path = path;
+    this[kState] = state;
+  }
+
+  /** True after {@link Library.close}. */
+  get closed(): boolean {
+    return this[kState].closed;
+  }
+
+  /**
+   * Declares native functions from C prototypes and returns them checked and typed. Keys are the
+   * JS names; the C symbol comes from the prototype. Argument and return types are inferred from
+   * the prototype strings at compile time.
+   * @param spec Name to prototype string, or to `{ fn: prototype, errcheck }`.
+   * @returns An object of bound functions; each has `.async(...)` (a Promise, run off the main
+   * thread, arguments pinned until it settles) and `.info`.
+   * @throws {DeclarationError} for a prototype that does not parse, an unknown type or a missing symbol.
+   * @throws {ClosedError} after close().
+   * @example
+   * const lib = ffikit.load('libm.so.6');
+   * const m = lib.bind({ cos: 'double cos(double x)' });
+   * m.cos(0);                  // 1
+   * await m.cos.async(Math.PI); // -1
+   */
+  bind<const S extends BindSpec>(spec: S): Bound<S> {
+    const state = this[kState];
+    if (state.closed) throw new DeclarationError(`bind(): ${this.path} was closed; load it again first.`);
+    if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
+      throw argumentError('bind', 'spec', "an object of name to prototype, e.g. { add: 'int add(int a, int b)' }", spec);
+    }
+    const out: Record<string, unknown> = {};
+    for (const [name, entry] of Object.entries(spec)) {
+      out[name] = bindFunction(state, name, entry as string | FunctionSpec);
+    }
+    return Object.freeze(out) as Bound<S>;
+  }
+
+  /**
+   * Closes the library. Bound functions throw `ERR_FFIKIT_CLOSED` from now on; async calls already
+   * running finish first, and the library is unloaded once none is left. Idempotent.
+   */
+  close(): void {
+    const state = this[kState];
+    if (state.closed) return;
+    state.closed = true;
+    if (state.inflight === 0) unload(state);
+    else debug('close %s deferred until %d async calls finish', this.path, state.inflight);
+  }
+
+  /** Same as {@link Library.close}, for `using lib = ffikit.load(...)`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+function unload(state: LibraryState): void {
+  try {
+    state.native.unload();
+  } catch (err) {
+    debug('unload failed: %s', (err as Error).message);
+  }
+}
+
+/**
+ * Loads a shared library. A path containing a slash is resolved against the current directory; a bare
+ * file name (`'libm.so.6'`) is looked up where the system loader would look. Either way only an
+ * absolute real path is handed to dlopen, after its header was checked against this platform.
+ * @param path The library file, relative or absolute, or a bare file name.
+ * @param options `sha256`: refuse the file unless its digest matches.
+ * @returns The library; `lib.path` says which file was loaded.
+ * @throws {LibraryLoadError} with `.reason` ('not-found', 'not-a-file', 'bad-format', 'wrong-arch',
+ * 'missing-dependency', 'integrity', 'dlopen'), `.path` and a message listing possible solutions.
+ * @example
+ * using lib = ffikit.load('./build/Release/libfoo.so');
+ * const { add } = lib.bind({ add: 'int add(int a, int b)' });
+ */
+export function load(path: string, options: LoadOptions = {}): Library {
+  if (typeof options !== 'object' || options === null) throw argumentError('load', 'options', 'an object such as { sha256 }', options);
+  const opened = openCheckedLibrary(path, options);
+  const state: LibraryState = { closed: false, inflight: 0, label: opened.path, native: opened.native };
+  state.onIdle = () => unload(state);
+  return new Library(opened.path, state);
+}

@@ -1,0 +1,142 @@
+// The one module that touches koffi: opening libraries, declaring functions and types, raw memory access.
+
+import type * as Koffi from 'koffi' with { 'resolution-mode': 'import' };
+
+// koffi ships ESM-flavoured typings; its CommonJS entry exports the same API, so load it with require.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const koffi = require('koffi') as typeof Koffi;
+type KoffiTypeObject = Koffi.TypeObject;
+
+/** koffi's type object, kept opaque outside ts/native. */
+export type NativeType = KoffiTypeObject;
+/** A type as the FFI layer accepts it: a type name or a type object. */
+export type NativeTypeSpec = string | NativeType | NativeDirected;
+/** A parameter type wrapped with a direction marker (out / inout). */
+export interface NativeDirected {
+  readonly __brand: 'NativeDirected';
+}
+
+/** A raw, unchecked native function. */
+export interface RawFunction {
+  (...args: unknown[]): unknown;
+  async(...args: unknown[]): void;
+}
+
+/** A loaded library as the FFI layer sees it. */
+export interface NativeLibrary {
+  func(name: string, result: NativeTypeSpec, params: readonly NativeTypeSpec[]): RawFunction;
+  hasSymbol(name: string): boolean;
+  unload(): void;
+}
+
+/** Opens an absolute, already-checked path. Throws the FFI layer's own error on failure. */
+export function openLibrary(absolutePath: string): NativeLibrary {
+  const handle = koffi.load(absolutePath);
+  return {
+    func: (name, result, params) =>
+      handle.func(name, result as KoffiTypeObject, params as KoffiTypeObject[]) as unknown as RawFunction,
+    hasSymbol: (name) => {
+      try {
+        handle.symbol(name);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    unload: () => handle.unload(),
+  };
+}
+
+/** Marks a pointer parameter type as output-only or input-output. */
+export function directed(spec: NativeTypeSpec, direction: 'out' | 'inout'): NativeDirected {
+  const type = spec as KoffiTypeObject;
+  return (direction === 'out' ? koffi.out(type) : koffi.inout(type)) as unknown as NativeDirected;
+}
+
+/** Resolves a type name or object; throws the FFI layer's error for unknown names. */
+export function nativeType(spec: NativeTypeSpec): NativeType {
+  return koffi.type(spec as KoffiTypeObject);
+}
+
+/** True when the FFI layer already knows a type by this name. */
+export function hasNativeType(name: string): boolean {
+  try {
+    koffi.type(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function defineStruct(name: string | null, members: Record<string, NativeTypeSpec | [number, NativeTypeSpec]>, packed: boolean): NativeType {
+  const def = members as Record<string, KoffiTypeObject>;
+  return packed ? koffi.pack(name, def) : koffi.struct(name, def);
+}
+
+export function defineUnion(name: string | null, members: Record<string, NativeTypeSpec>): NativeType {
+  return koffi.union(name, members as Record<string, KoffiTypeObject>);
+}
+
+export function defineOpaque(name: string | null): NativeType {
+  return koffi.opaque(name);
+}
+
+export function definePointer(name: string | null, ref: NativeTypeSpec, depth: number): NativeType {
+  const target = ref as KoffiTypeObject;
+  if (name === null) return koffi.pointer(target, depth);
+  let inner = depth > 1 ? koffi.pointer(target, depth - 1) : target;
+  inner = koffi.pointer(name, inner) as KoffiTypeObject;
+  return inner;
+}
+
+export function defineArray(ref: NativeTypeSpec, length: number, hint: 'Typed' | 'Array' | 'String' | null): NativeType {
+  return koffi.array(ref as KoffiTypeObject, length, hint);
+}
+
+export function defineAlias(name: string, ref: NativeTypeSpec): NativeType {
+  return koffi.alias(name, ref as KoffiTypeObject);
+}
+
+export function defineCallback(name: string, result: NativeTypeSpec, params: readonly NativeTypeSpec[]): NativeType {
+  return koffi.proto(name, result as KoffiTypeObject, params as KoffiTypeObject[]);
+}
+
+export function sizeOf(spec: NativeTypeSpec): number {
+  return koffi.sizeof(spec as KoffiTypeObject);
+}
+
+export function alignOf(spec: NativeTypeSpec): number {
+  return koffi.alignof(spec as KoffiTypeObject);
+}
+
+/** Reads native memory at `ptr` as `type` (n elements when `length` is given). */
+export function decode(ptr: unknown, type: NativeTypeSpec, length?: number): unknown {
+  return length === undefined ? koffi.decode(ptr, type as KoffiTypeObject) : koffi.decode(ptr, type as KoffiTypeObject, length);
+}
+
+/** Writes `value` as `type` into native memory at `ptr`. */
+export function encode(ptr: unknown, type: NativeTypeSpec, value: unknown): void {
+  koffi.encode(ptr, type as KoffiTypeObject, value);
+}
+
+/** errno as saved by the FFI layer right after the last native call on this thread. */
+export function lastErrno(): number {
+  return koffi.errno();
+}
+
+/** The address of a typed array's first element (for diagnostics and tests). */
+export function addressOf(value: unknown): bigint {
+  return koffi.address(value);
+}
+
+/** Clears the FFI layer's process-global type registry (jest runs many files in one process). */
+export function resetNativeTypes(): void {
+  koffi.reset();
+}
+
+/** Upper bound of concurrently queued async calls the FFI layer accepts before it throws. */
+export function asyncCallLimit(): number {
+  return koffi.config().max_async_calls ?? 256;
+}
+
+export const koffiVersion: string = koffi.version;

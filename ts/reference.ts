@@ -1,0 +1,308 @@
+// The bundled reference library as a typed class (the TS counterpart of the seed's Python wrappers).
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import { errorCodes } from './errcheck';
+import { argumentError, LibraryLoadError, UnsupportedError } from './errors';
+import { load, type Library } from './library';
+import { callbackType } from './types';
+import type { Bound } from './infer';
+
+/** The reference library's status codes (mirrors the X-macro table in `ffikit_ref.h`). */
+export const ReferenceErrorCodes = errorCodes({
+  SUCCESS: [0, 'Success'],
+  ERR_NULL_POINTER: [-1, 'Null pointer error'],
+  ERR_INVALID_SIZE: [-2, 'Invalid size error'],
+  ERR_OUT_OF_MEMORY: [-3, 'Out of memory error'],
+  ERR_INVALID_ARGUMENT: [-4, 'Invalid argument'],
+  ERR_CANCELLED: [-5, 'Operation cancelled'],
+  ERR_INTERNAL: [-99, 'Internal error'],
+});
+
+/** The ABI version this package's TypeScript side was written against (`FFIKIT_ABI_VERSION`). */
+export const REFERENCE_ABI_VERSION = 1;
+
+const Codes = ReferenceErrorCodes;
+const referenceSpec = {
+  ffikit_abi_version: 'uint32_t ffikit_abi_version(void)',
+  ffikit_error_message: 'const char *ffikit_error_message(int32_t code)',
+  ffikit_error_name: 'const char *ffikit_error_name(int32_t code)',
+  ffikit_error_codes: { fn: 'int32_t ffikit_error_codes(_Out_ int32_t *codes, size_t capacity, _Out_ size_t *count)' },
+  ffikit_live_allocations: 'int64_t ffikit_live_allocations(void)',
+  ffikit_simd_level: 'const char *ffikit_simd_level(void)',
+  ffikit_simd_supported: 'int32_t ffikit_simd_supported(const char *isa)',
+  ffikit_simd_force: { fn: 'int32_t ffikit_simd_force(const char *isa)', errcheck: Codes },
+  ffikit_simd_status: 'int32_t ffikit_simd_status(void)',
+  create_array: { fn: 'double *create_array(size_t len)', errcheck: 'null-is-failure' },
+  free_array: 'void free_array(double *arr)',
+  process_with_callback: { fn: 'int32_t process_with_callback(double *data, size_t len, ProgressCallback *callback)', errcheck: Codes },
+  safe_operation: { fn: 'int32_t safe_operation(double *arr, size_t len)', errcheck: Codes },
+  process_1d: { fn: 'int32_t process_1d(double *data, size_t len)', errcheck: Codes },
+  process_2d: { fn: 'int32_t process_2d(double *data, size_t rows, size_t cols)', errcheck: Codes },
+  thread_safe_process: { fn: 'int32_t thread_safe_process(const double *data, size_t len)', errcheck: Codes },
+  ffikit_processor_stats: { fn: 'int32_t ffikit_processor_stats(_Out_ uint64_t *calls, _Out_ double *total)', errcheck: Codes },
+  ffikit_processor_reset: 'void ffikit_processor_reset(void)',
+  simd_add: { fn: 'int32_t simd_add(const float *a, const float *b, float *result, size_t len)', errcheck: Codes },
+  process_data: { fn: 'int32_t process_data(float *data, size_t len)', errcheck: Codes },
+  batch_process: { fn: 'int32_t batch_process(float *data, size_t batch_size, size_t item_size)', errcheck: Codes },
+  process_batch: {
+    fn: 'int32_t process_batch(const float *data, const size_t *offsets, const size_t *lengths, size_t num_items, float *results)',
+    errcheck: Codes,
+  },
+  long_running_operation: { fn: 'int32_t long_running_operation(float *data, size_t len)', errcheck: Codes },
+} as const;
+
+/** The reference library's bound functions, exactly as declared in `ffikit_ref.h`. */
+export type ReferenceFunctions = Bound<typeof referenceSpec>;
+
+/** Options for {@link reference}. */
+export interface ReferenceOptions {
+  /** A user-supplied build of the same ABI; relative paths resolve against the current directory. */
+  readonly path?: string;
+  /** Expected SHA-256 of the file. */
+  readonly sha256?: string;
+}
+
+/** The package root (one level above `ts/` or `dist/`). */
+const packageRoot = path.resolve(__dirname, '..');
+
+function libraryFileName(): string {
+  if (process.platform === 'win32') return 'ffikit_ref.dll';
+  if (process.platform === 'darwin') return 'libffikit_ref.dylib';
+  return 'libffikit_ref.so';
+}
+
+function isMusl(): boolean {
+  if (process.platform !== 'linux') return false;
+  const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
+  return !report?.header?.glibcVersionRuntime;
+}
+
+/**
+ * Where the reference library would be loaded from, in order: `FFIKIT_LIBRARY_PATH` (absolute only),
+ * the prebuild for this platform, then the local build. Returns every candidate with whether it exists.
+ */
+export function referenceCandidates(): Array<{ source: string; path: string; exists: boolean }> {
+  const file = libraryFileName();
+  const tag = `${process.platform}-${process.arch}${isMusl() ? '-musl' : ''}`;
+  const list: Array<{ source: string; path: string }> = [];
+  const fromEnv = process.env.FFIKIT_LIBRARY_PATH;
+  if (fromEnv) list.push({ source: 'FFIKIT_LIBRARY_PATH', path: fromEnv });
+  list.push({ source: `prebuild ${tag}`, path: path.join(packageRoot, 'prebuilds', tag, file) });
+  list.push({ source: 'local build', path: path.join(packageRoot, 'build', 'Release', file) });
+  return list.map((c) => ({ ...c, exists: path.isAbsolute(c.path) && fs.existsSync(c.path) }));
+}
+
+function locate(): string {
+  const fromEnv = process.env.FFIKIT_LIBRARY_PATH;
+  if (fromEnv !== undefined && fromEnv !== '' && !path.isAbsolute(fromEnv)) {
+    throw new LibraryLoadError('not-found', fromEnv, `Cannot load ${fromEnv}: FFIKIT_LIBRARY_PATH must be an absolute path.\nPossible solutions:\n- Set it to the absolute path of libffikit_ref, or unset it.`);
+  }
+  const candidates = referenceCandidates();
+  const hit = candidates.find((c) => c.exists);
+  if (hit) return hit.path;
+  throw new LibraryLoadError(
+    'not-found',
+    candidates[candidates.length - 1]?.path ?? libraryFileName(),
+    `Cannot load the ffikit reference library: no build for ${process.platform}-${process.arch} was found.\nTried:\n${candidates
+      .map((c) => `- ${c.source}: ${c.path}`)
+      .join('\n')}\nPossible solutions:\n- Build it from the shipped sources: npm run build:native (needs cmake and a C++17 compiler).\n- Or pass { path } to ffikit.reference(), or set FFIKIT_LIBRARY_PATH to an absolute path.`,
+  );
+}
+
+type Float64Like = Float64Array;
+
+/**
+ * A typed wrapper over the reference library (`ffikit_ref.h`). Methods pass array lengths themselves
+ * and throw `NativeError` with the library's status names; `fn` exposes every bound function as declared.
+ */
+export class ReferenceLibrary implements Disposable {
+  /** The loaded library. */
+  readonly library: Library;
+  /** Every function of the C header, bound and checked (explicit lengths, `.async` available). */
+  readonly fn: ReferenceFunctions;
+
+  /** @internal use {@link reference} */
+  constructor(library: Library) {
+    this.library = library;
+    let fns: ReferenceFunctions;
+    try {
+      callbackType('void ProgressCallback(int current, int total)');
+      fns = library.bind(referenceSpec);
+    } catch (err) {
+      library.close();
+      throw new LibraryLoadError('bad-format', library.path, `Cannot load ${library.path}: it does not provide the ffikit reference ABI (${(err as Error).message}).\nPossible solutions:\n- Pass a build of cpp/ from this package (libffikit_ref).`, { cause: err });
+    }
+    const abi = fns.ffikit_abi_version();
+    if (abi !== REFERENCE_ABI_VERSION) {
+      library.close();
+      throw new LibraryLoadError('bad-format', library.path, `Cannot load ${library.path}: it implements reference ABI ${abi}, this ffikit needs ${REFERENCE_ABI_VERSION}.\nPossible solutions:\n- Rebuild the library from this package's sources (npm run build:native).`);
+    }
+    if (fns.ffikit_simd_status() !== 0) {
+      const forced = process.env.FFIKIT_FORCE_ISA;
+      library.close();
+      throw new UnsupportedError(
+        `ffikit.reference(): FFIKIT_FORCE_ISA=${forced ?? ''} names an instruction set this build or CPU does not support; the library refuses to fall back silently. Use one of: ${['scalar', 'avx2', 'avx512']
+          .filter((isa) => fns.ffikit_simd_supported(isa) === 1)
+          .join(', ')} (or unset FFIKIT_FORCE_ISA).`,
+      );
+    }
+    this.fn = fns;
+  }
+
+  /** The absolute path of the loaded library. */
+  get path(): string {
+    return this.library.path;
+  }
+
+  /** `FFIKIT_ABI_VERSION` of the loaded library. */
+  get abiVersion(): number {
+    return this.fn.ffikit_abi_version();
+  }
+
+  /** The active SIMD kernel set: `'scalar'`, `'avx2'` or `'avx512'`. */
+  get simdLevel(): string {
+    return this.fn.ffikit_simd_level() ?? 'unknown';
+  }
+
+  /** Whether this build and CPU support an instruction set. */
+  simdSupported(isa: 'scalar' | 'avx2' | 'avx512'): boolean {
+    return this.fn.ffikit_simd_supported(isa) === 1;
+  }
+
+  /** Number of live allocations inside the library (leak checks). */
+  liveAllocations(): number {
+    return Number(this.fn.ffikit_live_allocations());
+  }
+
+  /** The library's message for a status code. */
+  errorMessage(code: number): string {
+    return this.fn.ffikit_error_message(code) ?? '';
+  }
+
+  /** The library's name for a status code (`'UNKNOWN'` when unlisted). */
+  errorName(code: number): string {
+    return this.fn.ffikit_error_name(code) ?? '';
+  }
+
+  /** The status codes the library itself lists, in table order. */
+  errorCodes(): number[] {
+    const count: [number | bigint] = [0];
+    this.fn.ffikit_error_codes(null, 0, count);
+    const codes = new Int32Array(Number(count[0]));
+    this.fn.ffikit_error_codes(codes, codes.length, count);
+    return [...codes];
+  }
+
+  /**
+   * Square roots in place; refuses negative or NaN elements (array unchanged) and empty arrays.
+   * @throws {NativeError} ERR_INVALID_ARGUMENT, ERR_INVALID_SIZE (empty), ERR_NULL_POINTER.
+   */
+  safeOperation(arr: Float64Like): void {
+    this.fn.safe_operation(arr, arr.length);
+  }
+
+  /** Doubles every element in place. */
+  process1d(data: Float64Like): void {
+    this.fn.process_1d(data, data.length);
+  }
+
+  /**
+   * Adds `r * 1000 + c` to element (r, c) of a row-major rows × cols array, in place.
+   * @throws {ArgumentError} when rows × cols does not match the array length.
+   */
+  process2d(data: Float64Like, rows: number, cols: number): void {
+    if (!Number.isSafeInteger(rows) || !Number.isSafeInteger(cols) || rows < 0 || cols < 0 || rows * cols !== data.length) {
+      throw argumentError('process2d', 'rows, cols', `two non-negative integers whose product is the array length (${data.length})`, rows * cols);
+    }
+    this.fn.process_2d(data, rows, cols);
+  }
+
+  /**
+   * Doubles every element, calling `onProgress(current, total)` after each (synchronously, on this thread).
+   * @throws {CallbackError} after the call when `onProgress` threw.
+   */
+  processWithCallback(data: Float64Like, onProgress: ((current: number, total: number) => void) | null): void {
+    this.fn.process_with_callback(data, data.length, onProgress);
+  }
+
+  /** Records a call and the sum of `data` in the library's mutex-guarded singleton. */
+  threadSafeProcess(data: Float64Like): void {
+    this.fn.thread_safe_process(data, data.length);
+  }
+
+  /** The singleton's call count and running total. */
+  processorStats(): { calls: number; total: number } {
+    const calls: [number | bigint] = [0];
+    const total: [number] = [0];
+    this.fn.ffikit_processor_stats(calls, total);
+    return { calls: Number(calls[0]), total: total[0] };
+  }
+
+  /** Resets the singleton's state. */
+  processorReset(): void {
+    this.fn.ffikit_processor_reset();
+  }
+
+  /**
+   * Element-wise `a + b` through the active SIMD kernels.
+   * @param out Where to write (default: a new array); may be `a` or `b`.
+   * @throws {ArgumentError} when the lengths differ.
+   */
+  simdAdd(a: Float32Array, b: Float32Array, out: Float32Array = new Float32Array(a.length)): Float32Array {
+    if (b.length !== a.length || out.length !== a.length) {
+      throw argumentError('simdAdd', 'b, out', `arrays of the same length as a (${a.length})`, b.length !== a.length ? b : out);
+    }
+    this.fn.simd_add(a, b, out, a.length);
+    return out;
+  }
+
+  /** Normalizes to zero mean and unit variance in place; refuses NaN/Infinity (array unchanged). */
+  processData(data: Float32Array): void {
+    this.fn.process_data(data, data.length);
+  }
+
+  /** Normalizes each row of a row-major batch of `itemSize`-element rows. */
+  batchProcess(data: Float32Array, itemSize: number): void {
+    if (!Number.isSafeInteger(itemSize) || itemSize <= 0 || data.length % itemSize !== 0) {
+      throw argumentError('batchProcess', 'itemSize', `a positive integer dividing the array length (${data.length})`, itemSize);
+    }
+    this.fn.batch_process(data, data.length / itemSize, itemSize);
+  }
+
+  /** 64 CPU-bound passes over `data` (time ∝ length); every finite element ends at 2. */
+  longRunningOperation(data: Float32Array): void {
+    this.fn.long_running_operation(data, data.length);
+  }
+
+  /** Same as {@link ReferenceLibrary.longRunningOperation}, off the main thread. */
+  longRunningOperationAsync(data: Float32Array): Promise<void> {
+    return this.fn.long_running_operation.async(data, data.length);
+  }
+
+  /** Closes the library (bound functions throw ERR_FFIKIT_CLOSED afterwards). Idempotent. */
+  close(): void {
+    this.library.close();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+/**
+ * Loads the reference library: `options.path` if given, else `FFIKIT_LIBRARY_PATH`, the prebuild for
+ * this platform, or the local build. Checks the ABI version and the SIMD dispatch state.
+ * @throws {LibraryLoadError} when no build is found or the file is not the reference ABI.
+ * @throws {UnsupportedError} when FFIKIT_FORCE_ISA names an unsupported instruction set.
+ * @example
+ * using ref = ffikit.reference();
+ * const data = new Float64Array([1, 2, 3]);
+ * ref.process1d(data); // [2, 4, 6]
+ */
+export function reference(options: ReferenceOptions = {}): ReferenceLibrary {
+  const file = options.path ?? locate();
+  const lib = load(file, options.sha256 !== undefined ? { sha256: options.sha256 } : {});
+  return new ReferenceLibrary(lib);
+}
