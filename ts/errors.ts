@@ -1,5 +1,7 @@
 // The FfikitError hierarchy and the only factories that build ffikit's errors.
 
+import { types } from 'node:util';
+
 /** Every reason {@link LibraryLoadError} can carry. */
 export type LoadFailureReason =
   | 'not-found'
@@ -142,15 +144,13 @@ export function describeValue(value: unknown): string {
   }
   if (ArrayBuffer.isView(value)) {
     const ctor = (value as { constructor?: { name?: string } }).constructor?.name ?? 'ArrayBufferView';
-    if (value instanceof DataView) return `DataView(${value.byteLength} bytes)`;
+    if (types.isDataView(value)) return `DataView(${value.byteLength} bytes)`;
     const length = (value as unknown as { length: number }).length;
     if (Buffer.isBuffer(value)) return `Buffer(${length})`;
     return kTypedArrayNames.has(ctor) ? `${ctor}(${length})` : `${ctor}(${value.byteLength} bytes)`;
   }
-  if (value instanceof ArrayBuffer) return `ArrayBuffer(${value.byteLength} bytes)`;
-  if (typeof SharedArrayBuffer !== 'undefined' && value instanceof SharedArrayBuffer) {
-    return `SharedArrayBuffer(${value.byteLength} bytes)`;
-  }
+  if (types.isArrayBuffer(value)) return `ArrayBuffer(${value.byteLength} bytes)`;
+  if (types.isSharedArrayBuffer(value)) return `SharedArrayBuffer(${value.byteLength} bytes)`;
   if (Array.isArray(value)) return `Array(${value.length})`;
   const ctorName = (value as { constructor?: { name?: string } }).constructor?.name;
   return ctorName && ctorName !== 'Object' ? `${ctorName} object` : 'object';

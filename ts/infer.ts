@@ -144,31 +144,41 @@ type SmallIntName = Int8Name | UInt8Name | Int16Name | UInt16Name | Int32Name | 
 type WideIntName = Int64Name | UInt64Name;
 type BoolName = 'bool' | '_Bool';
 
+type Char16Name = 'char16_t' | 'char16';
+type Char32Name = 'char32_t' | 'char32';
+/** Character types whose `const T *` parameters take JS strings and whose `T *` results come back as strings. */
+type StringCharName = 'char' | Char16Name | Char32Name | WideCharName;
+
+// Checked before the integer names: `char`, the wide characters and `bool` share typed arrays with them.
 type TypedArrayOf<B extends string> = B extends DoubleName
   ? Float64Array
   : B extends FloatName
     ? Float32Array
-    : B extends BoolName
-      ? Uint8Array
-      : B extends 'char'
-        ? Int8Array | Uint8Array
-        : B extends Int8Name
-          ? Int8Array
-          : B extends UInt8Name
-            ? Uint8Array
-            : B extends Int16Name
-              ? Int16Array
-              : B extends UInt16Name
-                ? Uint16Array
-                : B extends Int32Name
-                  ? Int32Array
-                  : B extends UInt32Name
-                    ? Uint32Array
-                    : B extends Int64Name
-                      ? BigInt64Array
-                      : B extends UInt64Name
-                        ? BigUint64Array
-                        : never;
+    : B extends 'char'
+      ? Int8Array | Uint8Array
+      : B extends Char16Name
+        ? Uint16Array
+        : B extends Char32Name
+          ? Uint32Array
+          : B extends WideCharName
+            ? Uint16Array | Uint32Array // wchar_t is 16 bits on Windows, 32 elsewhere
+            : B extends Int8Name
+              ? Int8Array
+              : B extends UInt8Name
+                ? Uint8Array | Uint8ClampedArray
+                : B extends Int16Name
+                  ? Int16Array
+                  : B extends UInt16Name
+                    ? Uint16Array
+                    : B extends Int32Name
+                      ? Int32Array
+                      : B extends UInt32Name
+                        ? Uint32Array
+                        : B extends Int64Name
+                          ? BigInt64Array
+                          : B extends UInt64Name
+                            ? BigUint64Array
+                            : never;
 
 type Named<B extends string> = B extends keyof NamedTypes ? NamedTypes[B] : unknown;
 
@@ -188,14 +198,18 @@ type ValueIn<B extends string> = B extends BoolName
 /** The JS type of a C value returned by value. */
 type ValueOut<B extends string> = B extends 'void' ? void : B extends WideIntName ? number | bigint : ValueIn<B>;
 
+// Mirrors pointerCheck() in params.ts: strings for `const char *` inputs, the matching typed array
+// for other primitives, one-element arrays for out-params, any buffer for `void *`.
 type PointerIn<T extends TypeInfo> = T['stars'] extends 1
-  ? T['base'] extends 'char' | 'char16_t' | 'char32_t' | WideCharName
+  ? T['base'] extends StringCharName
     ? T['constBase'] extends true
-      ? string | null
-      : string | Int8Array | Uint8Array | bigint | null
+      ? T['dir'] extends 'in'
+        ? string | null
+        : CharPointerIn<T>
+      : CharPointerIn<T>
     : T['base'] extends 'void'
       ? ArrayBufferView | ArrayBuffer | bigint | null
-      : TypedArrayOf<T['base']> extends never
+      : [TypedArrayOf<T['base']>] extends [never]
         ? T['dir'] extends 'in'
           ? Named<T['base']> | bigint | null
           : Named<T['base']>
@@ -208,15 +222,23 @@ type PointerIn<T extends TypeInfo> = T['stars'] extends 1
       : unknown[] | bigint | null
     : unknown[];
 
+// Writable character buffers: `char *` also takes a string (copied in) or a byte array; wider characters
+// take only their typed array.
+type CharPointerIn<T extends TypeInfo> = T['dir'] extends 'in'
+  ? T['base'] extends 'char'
+    ? string | Int8Array | Uint8Array | bigint | null
+    : TypedArrayOf<T['base']> | bigint | null
+  : TypedArrayOf<T['base']> | [number] | null;
+
 type ParamType<T extends TypeInfo> = T['stars'] extends 0 ? ValueIn<T['base']> : PointerIn<T>;
 
+// The FFI layer reads every `char *` / `char16_t *` / `char32_t *` / `wchar_t *` result (const or not) as a
+// NUL-terminated string; other pointers come back as bigint addresses.
 type ResultType<T extends TypeInfo> = T['stars'] extends 0
   ? ValueOut<T['base']>
   : T['stars'] extends 1
-    ? T['base'] extends 'char' | 'char16_t' | 'char32_t' | WideCharName
-      ? T['constBase'] extends true
-        ? string | null
-        : bigint | null
+    ? T['base'] extends StringCharName
+      ? string | null
       : bigint | null
     : bigint | null;
 
@@ -256,7 +278,7 @@ type ApplyErrcheck<R, E> = [E] extends [undefined]
     : E extends 'nonzero-status'
       ? void
       : E extends 'negative-errno'
-        ? number
+        ? R
         : E extends 'null-is-failure'
           ? Exclude<R, null>
           : E extends (...args: never[]) => infer X

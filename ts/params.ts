@@ -1,7 +1,9 @@
 // Per-parameter argument checks: a fast inline test for the common case and a complete converter.
 
 import { DTYPE_OF, intRange, isWideInt, type Primitive, type TypedArrayName } from './c-types';
-import { ArgumentError, CallbackError, argumentError, describeValue } from './errors';
+import { types } from 'node:util';
+
+import { ArgumentError, CallbackError, FfikitError, argumentError, describeValue } from './errors';
 import type { ParsedParam } from './prototype';
 import { namedType, type CType } from './types';
 
@@ -81,7 +83,7 @@ function intCheck(fn: string, p: ParsedParam, prim: Primitive): ParamCheck {
       convert: (x) => {
         if (typeof x === 'number') {
           if (Number.isSafeInteger(x) && BigInt(x) >= lo) return x;
-          if (Number.isInteger(x) && Math.abs(x) > Number.MAX_SAFE_INTEGER && Number.isFinite(x)) {
+          if (Number.isInteger(x) && Math.abs(x) > Number.MAX_SAFE_INTEGER && Math.abs(x) <= 2 ** 64) {
             throw argumentError(fn, p.name, expected, x, `Above 2**53 a number cannot hold every integer exactly; pass a BigInt instead (e.g. ${BigInt(x)}n if that is the exact value).`);
           }
           throw argumentError(fn, p.name, expected, x);
@@ -150,11 +152,14 @@ function valueCheck(fn: string, p: ParsedParam): ParamCheck {
     case 'struct':
       return {
         name: p.name,
-        fast: `(typeof x === 'object' && x !== null && !Array.isArray(x))`,
+        fast: null,
         usesContext: false,
         constants: {},
         convert: (x) => {
-          if (typeof x === 'object' && x !== null && !Array.isArray(x) && !ArrayBuffer.isView(x)) return x;
+          if (typeof x === 'object' && x !== null && !Array.isArray(x) && !ArrayBuffer.isView(x)) {
+            checkStructObject(fn, p.name, named, x);
+            return x;
+          }
           throw argumentError(fn, p.name, `an object with the members of struct ${named.name}`, x);
         },
       };
@@ -163,6 +168,21 @@ function valueCheck(fn: string, p: ParsedParam): ParamCheck {
     default:
       // Pointer-like typedefs (handles): addresses as C returned them.
       return opaquePointerCheck(fn, p, `a ${named.name} handle (bigint address) or null`);
+  }
+}
+
+/** koffi reads a missing member as 0; a struct argument must name every member instead. */
+function checkStructObject(fn: string, param: string, type: CType, value: object): void {
+  for (const member of type.members ?? []) {
+    if (!(member in value)) {
+      throw argumentError(fn, param, `an object with every member of struct ${type.name} (${(type.members ?? []).join(', ')})`, value, `Member '${member}' is missing.`);
+    }
+    const nested = type.memberStructs?.[member];
+    const inner = (value as Record<string, unknown>)[member];
+    if (nested) {
+      if (typeof inner !== 'object' || inner === null) throw argumentError(fn, `${param}.${member}`, `an object (struct ${nested.name})`, inner);
+      checkStructObject(fn, `${param}.${member}`, nested, inner);
+    }
   }
 }
 
@@ -238,7 +258,8 @@ function typedPointerCheck(fn: string, p: ParsedParam, prim: Primitive): ParamCh
     constants: { [`C_${arrayName}`]: Ctor },
     convert: (x) => {
       if (x === null) return null;
-      if (x instanceof Ctor || (isChar && (x instanceof Uint8Array || x instanceof Int8Array)) || (arrayName === 'Uint8Array' && x instanceof Uint8ClampedArray)) {
+      const tag = ArrayBuffer.isView(x) ? (x as unknown as { [Symbol.toStringTag]: string })[Symbol.toStringTag] : undefined;
+      if (tag === arrayName || (isChar && (tag === 'Uint8Array' || tag === 'Int8Array')) || (arrayName === 'Uint8Array' && tag === 'Uint8ClampedArray')) {
         checkBufferUsable(fn, p.name, expected, x as ArrayBufferView);
         return x;
       }
@@ -292,7 +313,7 @@ function voidPointerCheck(fn: string, p: ParsedParam): ParamCheck {
         checkBufferUsable(fn, p.name, expected, x);
         return x;
       }
-      if (x instanceof ArrayBuffer) {
+      if (types.isArrayBuffer(x)) {
         const buf = x as ArrayBuffer & { resizable?: boolean };
         if (buf.resizable === true) throw argumentError(fn, p.name, expected, x, 'It is resizable; copy it into a fixed-length buffer first.');
         return new Uint8Array(x);
@@ -342,7 +363,10 @@ function namedPointerCheck(fn: string, p: ParsedParam, named: CType): ParamCheck
       usesContext: false,
       constants: {},
       convert: (x) => {
-        if (typeof x === 'object' && x !== null && !Array.isArray(x) && !ArrayBuffer.isView(x)) return x;
+        if (typeof x === 'object' && x !== null && !Array.isArray(x) && !ArrayBuffer.isView(x)) {
+          if (!isOut) checkStructObject(fn, p.name, named, x);
+          return x;
+        }
         if (!isOut && x === null) return null;
         if (!isOut && typeof x === 'bigint') return rawPointer(fn, p.name, expected, x);
         throw argumentError(fn, p.name, expected, x, isOut ? 'Pass an object ({}); C fills its members.' : undefined);
@@ -382,9 +406,11 @@ export function callbackFailure(fn: string, ctx: CallContext): CallbackError {
 
 /** Turns an error thrown by the FFI layer while converting arguments into an ArgumentError. */
 export function translateNativeThrow(fn: string, err: unknown): unknown {
-  if (err instanceof ArgumentError || !(err instanceof Error)) return err;
-  if (err instanceof TypeError || /unexpected|expected|invalid|cannot/i.test(err.message)) {
-    return new ArgumentError(`${fn}(): the arguments were refused: ${err.message}.`);
+  // koffi's errors may come from another realm (vm contexts, jest), so test by shape, not instanceof.
+  if (err instanceof FfikitError || !types.isNativeError(err)) return err;
+  const e = err as Error;
+  if (e.name === 'TypeError' || /unexpected|expected|invalid|cannot/i.test(e.message)) {
+    return new ArgumentError(`${fn}(): the arguments were refused: ${e.message.replace(/\.$/, '')}.`);
   }
   return err;
 }

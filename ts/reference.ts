@@ -141,11 +141,11 @@ export class ReferenceLibrary implements Disposable {
     }
     if (fns.ffikit_simd_status() !== 0) {
       const forced = process.env.FFIKIT_FORCE_ISA;
+      const supported = (['scalar', 'avx2', 'avx512'] as const).filter((isa) => fns.ffikit_simd_supported(isa) === 1);
       library.close();
       throw new UnsupportedError(
-        `ffikit.reference(): FFIKIT_FORCE_ISA=${forced ?? ''} names an instruction set this build or CPU does not support; the library refuses to fall back silently. Use one of: ${['scalar', 'avx2', 'avx512']
-          .filter((isa) => fns.ffikit_simd_supported(isa) === 1)
-          .join(', ')} (or unset FFIKIT_FORCE_ISA).`,
+        `ffikit.reference(): FFIKIT_FORCE_ISA=${forced ?? ''} names an instruction set this build or CPU does not support; ` +
+          `the library refuses to fall back silently. Use one of: ${supported.join(', ')} (or unset FFIKIT_FORCE_ISA).`,
       );
     }
     this.fn = fns;

@@ -25,11 +25,20 @@ export class CType {
   readonly prim?: Primitive;
   /** For callback types: the parsed prototype. */
   readonly proto?: ReturnType<typeof parsePrototype>;
+  /** For structs: member names in declaration order, and the struct type of members that are structs. */
+  readonly members?: readonly string[];
+  /** @internal */
+  readonly memberStructs?: Readonly<Record<string, CType>>;
   /** @internal */
   readonly [kNative]: native.NativeType;
 
   /** @internal */
-  constructor(name: string, kind: TypeKind, nativeType: native.NativeType, extra?: { prim?: Primitive; proto?: ReturnType<typeof parsePrototype> }) {
+  constructor(
+    name: string,
+    kind: TypeKind,
+    nativeType: native.NativeType,
+    extra?: { prim?: Primitive; proto?: ReturnType<typeof parsePrototype>; members?: string[]; memberStructs?: Record<string, CType> },
+  ) {
     this.name = name;
     this.kind = kind;
     this[kNative] = nativeType;
@@ -37,6 +46,8 @@ export class CType {
     this.alignment = kind === 'opaque' ? 0 : native.alignOf(nativeType);
     if (extra?.prim) this.prim = extra.prim;
     if (extra?.proto) this.proto = extra.proto;
+    if (extra?.members) this.members = Object.freeze(extra.members);
+    if (extra?.memberStructs) this.memberStructs = Object.freeze(extra.memberStructs);
     Object.freeze(this);
   }
 
@@ -137,6 +148,16 @@ function signatureOf(value: unknown): string | undefined {
   }
 }
 
+function nestedStructs(members: Record<string, MemberSpec>): Record<string, CType> {
+  const out: Record<string, CType> = {};
+  for (const [key, spec] of Object.entries(members)) {
+    const type = spec !== null && typeof spec === 'object' && !(spec instanceof CType) ? spec.type : spec;
+    const resolved = type instanceof CType ? type : registry.get(String(type).replace(/^\s*struct\s+/, '').trim());
+    if (resolved?.kind === 'struct') out[key] = resolved;
+  }
+  return out;
+}
+
 type MemberSpec = TypeSpec | { type: TypeSpec; align: number };
 
 function membersToNative(where: string, members: Record<string, MemberSpec>): Record<string, native.NativeTypeSpec | [number, native.NativeTypeSpec]> {
@@ -171,7 +192,14 @@ function membersToNative(where: string, members: Record<string, MemberSpec>): Re
 export function struct(name: string, members: Record<string, MemberSpec>, options?: { packed?: boolean }): CType {
   checkName('struct', name);
   const signature = signatureOf({ members, packed: options?.packed === true });
-  return register(name, () => new CType(name, 'struct', native.defineStruct(name, membersToNative(`struct(${name})`, members), options?.packed === true)), signature);
+  return register(
+    name,
+    () => {
+      const nativeType = native.defineStruct(name, membersToNative(`struct(${name})`, members), options?.packed === true);
+      return new CType(name, 'struct', nativeType, { members: Object.keys(members), memberStructs: nestedStructs(members) });
+    },
+    signature,
+  );
 }
 
 /**
