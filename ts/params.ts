@@ -250,7 +250,7 @@ function typedPointerCheck(fn: string, p: ParsedParam, prim: Primitive): ParamCh
   const isOut = t.direction !== 'in';
   const isChar = prim.isChar === true;
   const expected = isChar ? `a string, Uint8Array/Int8Array/Buffer (${t.text}) or null` : `${arrayName} (${dtype})${isOut ? ' or a one-element array' : ''}`;
-  const fast = isChar || isOut ? null : `(x instanceof C_${arrayName} && x.length !== 0 && x.buffer.resizable !== true && x.buffer.growable !== true)`;
+  const fast = isChar || isOut ? null : `(x instanceof C_${arrayName} && x.length !== 0 && x.buffer.resizable === false)`;
   return {
     name: p.name,
     fast,
