@@ -90,7 +90,6 @@ function generateSync(name: string, proto: ParsedPrototype, checks: readonly Par
   const convNames = checks.map((_, i) => `conv${i}`);
   const factoryParams = ['state', 'raw', 'closed', 'arity', 'translate', 'callbackFailure', 'ec', 'NAME', 'PROTO', ...convNames, ...constNames];
   const body = `'use strict';\nreturn function bound(${argNames.join(', ')}) {\n  ${lines.join('\n  ')}\n};`;
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
   const factory = new Function(...factoryParams, body) as (...deps: unknown[]) => (...args: unknown[]) => unknown;
   const paramNames = checks.map((c) => c.name);
   return factory(

@@ -60,7 +60,6 @@ export class CType {
 export type TypeSpec = string | CType;
 
 const registry = new Map<string, CType>();
-let anonymousCount = 0;
 
 /** @internal Looks up a named type for prototypes. */
 export function namedType(name: string): CType | undefined {
