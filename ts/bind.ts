@@ -95,7 +95,7 @@ function generateSync(name: string, proto: ParsedPrototype, checks: readonly Par
   return factory(
     state,
     raw,
-    () => closedError(`${name}()`),
+    () => closedError(`${name}()`, state.label),
     (got: number) => arityError(name, paramNames, got),
     (e: unknown) => translateNativeThrow(name, e),
     (ctx: CallContext) => callbackFailure(name, ctx),
@@ -132,7 +132,7 @@ function makeAsync(name: string, proto: ParsedPrototype, checks: readonly ParamC
   return function boundAsync(...args: unknown[]): Promise<unknown> {
     const ctx: CallContext = { callbackError: undefined, callbackThrew: false };
     try {
-      if (state.closed) throw closedError(`${name}.async()`);
+      if (state.closed) throw closedError(`${name}.async()`, state.label);
       if (args.length !== checks.length) throw arityError(name, paramNames, args.length);
       for (let i = 0; i < checks.length; i++) args[i] = (checks[i] as ParamCheck).convert(args[i], ctx);
     } catch (err) {

@@ -154,7 +154,7 @@ export function compileErrcheck(errcheck: unknown, fn: string, result: ParsedTyp
     new NativeError(fn, status, name, `${fn}() failed: ${name} (${status}): ${text}`);
   if (errcheck instanceof ErrorCodeTable || errcheck === 'nonzero-status') {
     if (!isIntegerResult(result)) {
-      throw new DeclarationError(`bind(): '${prototype}': errcheck ${errcheck instanceof ErrorCodeTable ? 'errorCodes table' : "'nonzero-status'"} needs an integer return type, got '${result.text}'.`);
+      throw new DeclarationError(`bind(): '${fn}': errcheck ${errcheck instanceof ErrorCodeTable ? 'errorCodes table' : "'nonzero-status'"} needs an integer return type, got '${result.text}'.`);
     }
     if (errcheck === 'nonzero-status') {
       return { kind: 'status', okZeroOnly: true, ok: new Set([0]), returnsValue: false, fail: (s) => fail(s, 'UNKNOWN', 'non-zero status') };
@@ -175,7 +175,7 @@ export function compileErrcheck(errcheck: unknown, fn: string, result: ParsedTyp
   }
   if (errcheck === 'negative-errno') {
     if (!isIntegerResult(result) || !result.prim?.signed) {
-      throw new DeclarationError(`bind(): '${prototype}': errcheck 'negative-errno' needs a signed integer return type, got '${result.text}'.`);
+      throw new DeclarationError(`bind(): '${fn}': errcheck 'negative-errno' needs a signed integer return type, got '${result.text}'.`);
     }
     return {
       kind: 'negative',
@@ -184,7 +184,7 @@ export function compileErrcheck(errcheck: unknown, fn: string, result: ParsedTyp
   }
   if (errcheck === 'null-is-failure') {
     if (result.pointer === 0) {
-      throw new DeclarationError(`bind(): '${prototype}': errcheck 'null-is-failure' needs a pointer or string return type, got '${result.text}'.`);
+      throw new DeclarationError(`bind(): '${fn}': errcheck 'null-is-failure' needs a pointer or string return type, got '${result.text}'.`);
     }
     return {
       kind: 'null',
@@ -198,6 +198,6 @@ export function compileErrcheck(errcheck: unknown, fn: string, result: ParsedTyp
   }
   if (typeof errcheck === 'function') return { kind: 'custom', check: errcheck as ErrcheckFunction };
   throw new DeclarationError(
-    `bind(): '${prototype}': errcheck expects an errorCodes() table, 'nonzero-status', 'negative-errno', 'null-is-failure' or a function, got ${typeof errcheck === 'string' ? `'${errcheck}'` : typeof errcheck}.`,
+    `bind(): '${fn}': errcheck expects an errorCodes() table, 'nonzero-status', 'negative-errno', 'null-is-failure' or a function, got ${typeof errcheck === 'string' ? `'${errcheck}'` : typeof errcheck}.`,
   );
 }

@@ -175,6 +175,6 @@ export function arityError(fn: string, params: readonly string[], got: number): 
 }
 
 /** A bound function called after its library was closed. */
-export function closedError(what: string): ClosedError {
-  return new ClosedError(`${what}: the library was closed. Load it again with ffikit.load() to keep calling it.`);
+export function closedError(what: string, library?: string): ClosedError {
+  return new ClosedError(`${what}: the library${library ? ` ${library}` : ''} was closed. Load it again with ffikit.load() to keep calling it.`);
 }

@@ -1,7 +1,7 @@
 // The Library handle: load a shared library, bind typed functions, close it safely.
 
 import { bindFunction, type FunctionSpec, type LibraryState } from './bind';
-import { argumentError, DeclarationError } from './errors';
+import { argumentError, closedError } from './errors';
 import type { BindSpec, Bound } from './infer';
 import { openCheckedLibrary } from './native/loader';
 import { debug } from './debug';
@@ -49,7 +49,7 @@ export class Library implements Disposable {
    */
   bind<const S extends BindSpec>(spec: S): Bound<S> {
     const state = this[kState];
-    if (state.closed) throw new DeclarationError(`bind(): ${this.path} was closed; load it again first.`);
+    if (state.closed) throw closedError('bind()', this.path);
     if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
       throw argumentError('bind', 'spec', "an object of name to prototype, e.g. { add: 'int add(int a, int b)' }", spec);
     }

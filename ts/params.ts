@@ -249,7 +249,7 @@ function typedPointerCheck(fn: string, p: ParsedParam, prim: Primitive): ParamCh
   const dtype = DTYPE_OF[arrayName];
   const isOut = t.direction !== 'in';
   const isChar = prim.isChar === true;
-  const expected = isChar ? `a string, Uint8Array/Int8Array/Buffer (${t.text}) or null` : `${arrayName} (${dtype})${isOut ? ' or a one-element array' : ''}`;
+  const expected = isChar ? `a Uint8Array/Int8Array/Buffer C can write into (${t.text}), or null` : `${arrayName} (${dtype})${isOut ? ' or a one-element array' : ''}`;
   const fast = isChar || isOut ? null : `(x instanceof C_${arrayName} && x.length !== 0 && x.buffer.resizable === false)`;
   return {
     name: p.name,
@@ -265,9 +265,9 @@ function typedPointerCheck(fn: string, p: ParsedParam, prim: Primitive): ParamCh
       }
       if (typeof x === 'bigint') return rawPointer(fn, p.name, expected, x);
       if (isChar && typeof x === 'string') {
-        const nul = x.indexOf('\0');
-        if (nul >= 0) throw argumentError(fn, p.name, 'a string without NUL characters', x, `It has one at index ${nul}; C would stop reading there.`);
-        return x;
+        // A string would reach C as a temporary copy: writes would be lost, and a length larger than
+        // the copy would let C write past it. Strings are for `const char *`.
+        throw argumentError(fn, p.name, expected, x, `If C only reads it, declare the parameter 'const char *'; if C writes into it, pass Buffer.alloc(n).`);
       }
       if (isOut && Array.isArray(x)) {
         if (x.length < 1) throw argumentError(fn, p.name, expected, x, 'Pass [initialValue]; C writes the result into element 0.');

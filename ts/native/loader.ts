@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { LibraryLoadError, type LoadFailureReason } from '../errors';
+import { LibraryLoadError, argumentError, type LoadFailureReason } from '../errors';
 import { debug } from '../debug';
 import { archMatches, expectedFormat, readBinaryHeader, type BinaryHeader } from './binary-header';
 import { openLibrary, type NativeLibrary } from './koffi';
@@ -35,7 +35,7 @@ function hasSeparator(request: string): boolean {
 /** Resolves what the user asked for to an absolute real path, or throws 'not-found' / 'not-a-file'. */
 export function resolveLibraryPath(request: string, cwd: string = process.cwd()): string {
   if (typeof request !== 'string' || request.length === 0) {
-    fail('not-found', String(request), 'the library path must be a non-empty string', ["Pass a path such as './build/libfoo.so' or a file name such as 'libm.so.6'."]);
+    throw argumentError('load', 'path', "a non-empty string such as './build/libfoo.so' or 'libm.so.6'", request);
   }
   if (request.includes('\0')) fail('not-found', request.replace(/\0/g, '\\0'), 'the path contains a NUL character', ['Remove the NUL character from the path.']);
   let candidate: string;
