@@ -9,9 +9,19 @@ export default tseslint.config(
   {
     languageOptions: {
       globals: {
-        require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly',
-        Buffer: 'readonly', setTimeout: 'readonly', setImmediate: 'readonly', clearTimeout: 'readonly',
-        globalThis: 'readonly', gc: 'readonly', FinalizationRegistry: 'readonly', WeakRef: 'readonly',
+        require: 'readonly',
+        module: 'writable',
+        process: 'readonly',
+        __dirname: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+        setTimeout: 'readonly',
+        setImmediate: 'readonly',
+        clearTimeout: 'readonly',
+        globalThis: 'readonly',
+        gc: 'readonly',
+        FinalizationRegistry: 'readonly',
+        WeakRef: 'readonly',
       },
     },
     rules: {

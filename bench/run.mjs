@@ -34,7 +34,9 @@ async function measure(group) {
   return Object.fromEntries([...perTask].map(([name, xs]) => [name, median(xs)]));
 }
 
-const files = readdirSync(join(here, 'groups')).filter((f) => f.endsWith('.js')).sort();
+const files = readdirSync(join(here, 'groups'))
+  .filter((f) => f.endsWith('.js'))
+  .sort();
 const report = { date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, rounds: ROUNDS, groups: [] };
 let failed = 0;
 for (const file of files) {
@@ -51,7 +53,9 @@ for (const file of files) {
       const ok = r.target === undefined || (r.higherIsBetter ? value >= r.target : value <= r.target);
       if (!ok) failed++;
       const target = r.target === undefined ? '' : `target ${r.higherIsBetter ? '>=' : '<='} ${r.target}`;
-      console.log(`  ratio ${r.label.padEnd(42)} ${value.toFixed(3).padStart(8)}x  ${target} ${r.target === undefined ? '' : ok ? 'OK' : 'MISSED'}`);
+      console.log(
+        `  ratio ${r.label.padEnd(42)} ${value.toFixed(3).padStart(8)}x  ${target} ${r.target === undefined ? '' : ok ? 'OK' : 'MISSED'}`,
+      );
       return { ...r, value, ok };
     });
     report.groups.push({ title: group.title, nsPerCall: ns, ratios });

@@ -20,5 +20,8 @@ const esm = [
   '',
 ].join('\n');
 fs.writeFileSync(path.join(dist, 'index.mjs'), esm);
-fs.writeFileSync(path.join(dist, 'index.d.mts'), "// Types for the ESM entry point: the same API as the CommonJS core.\nexport * from './index.js';\n");
+fs.writeFileSync(
+  path.join(dist, 'index.d.mts'),
+  "// Types for the ESM entry point: the same API as the CommonJS core.\nexport * from './index.js';\n",
+);
 console.log(`dist/: CommonJS core + ESM wrapper (${names.length} exports)`);

@@ -146,7 +146,10 @@ describe('pointers to numbers', () => {
   });
 
   it('refuses other element types, plain arrays and unsafe buffers', () => {
-    expectArgError(() => m.sum_i32(new Int16Array(2) as never, 2), 'expects Int32Array (int32), got Int16Array(2). Convert with new Int32Array(x).');
+    expectArgError(
+      () => m.sum_i32(new Int16Array(2) as never, 2),
+      'expects Int32Array (int32), got Int16Array(2). Convert with new Int32Array(x).',
+    );
     expectArgError(() => m.sum_i32([1, 2] as never, 2), 'got Array(2). Convert with Int32Array.from(x).');
     expectArgError(() => m.sum_i32(-1n, 0), 'got bigint -1n');
     const resizable = new Int32Array(new ArrayBuffer(16, { maxByteLength: 64 }));

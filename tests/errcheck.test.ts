@@ -10,7 +10,10 @@ const Codes = ffikit.errorCodes({
   ERR_NULL_POINTER: [-1, 'Null pointer error'],
   ERR_INVALID_SIZE: [-2, 'Invalid size error'],
 });
-const Sqlite = ffikit.errorCodes({ SQLITE_OK: 0, SQLITE_ERROR: [1, 'SQL error'], SQLITE_ROW: 100, SQLITE_DONE: 101 }, { ok: [0, 100, 101] });
+const Sqlite = ffikit.errorCodes(
+  { SQLITE_OK: 0, SQLITE_ERROR: [1, 'SQL error'], SQLITE_ROW: 100, SQLITE_DONE: 101 },
+  { ok: [0, 100, 101] },
+);
 
 const m = lib.bind({
   table: { fn: 'int status_of(int code)', errcheck: Codes },
@@ -19,7 +22,10 @@ const m = lib.bind({
   errno: { fn: 'int neg_errno(int e)', errcheck: 'negative-errno' },
   nullFail: { fn: 'void *null_with_errno(int e)', errcheck: 'null-is-failure' },
   nonNull: { fn: 'void *non_null(void)', errcheck: 'null-is-failure' },
-  custom: { fn: 'int status_of(int code)', errcheck: (r: unknown, ctx: ffikit.ErrcheckContext) => `${ctx.fn}:${String(r)}:${ctx.args.join(',')}` },
+  custom: {
+    fn: 'int status_of(int code)',
+    errcheck: (r: unknown, ctx: ffikit.ErrcheckContext) => `${ctx.fn}:${String(r)}:${ctx.args.join(',')}`,
+  },
 });
 
 function caught(fn: () => unknown): ffikit.NativeError {

@@ -27,7 +27,9 @@ describe('parsePrototype', () => {
   });
 
   it('handles pointers, const, arrays, directions, missing names and (void)', () => {
-    const p = parsePrototype('const char* name ( const double * const data , _Out_ int *out, float v[], unsigned long, struct Point *pt ) ;');
+    const p = parsePrototype(
+      'const char* name ( const double * const data , _Out_ int *out, float v[], unsigned long, struct Point *pt ) ;',
+    );
     expect(p.result).toMatchObject({ base: 'char', pointer: 1, constBase: true });
     expect(p.params.map((x) => [x.name, x.type.text, x.type.direction])).toEqual([
       ['data', 'const double *', 'in'],

@@ -182,13 +182,18 @@ describe('loading', () => {
   });
 
   it('refuses to fall back when FFIKIT_FORCE_ISA names an unsupported instruction set', () => {
-    const bogus = runChild(`const f = require('./ts/index'); try { f.reference(); console.log('loaded') } catch (e) { console.log(e.code, e.message) }`, {
-      env: { FFIKIT_FORCE_ISA: 'sse9' },
-    });
+    const bogus = runChild(
+      `const f = require('./ts/index'); try { f.reference(); console.log('loaded') } catch (e) { console.log(e.code, e.message) }`,
+      {
+        env: { FFIKIT_FORCE_ISA: 'sse9' },
+      },
+    );
     expect(bogus.status).toBe(0);
     expect(bogus.stdout).toContain('ERR_FFIKIT_UNSUPPORTED');
     expect(bogus.stdout).toContain('FFIKIT_FORCE_ISA=sse9');
-    const scalar = runChild(`const f = require('./ts/index'); console.log(f.reference().simdLevel)`, { env: { FFIKIT_FORCE_ISA: 'scalar' } });
+    const scalar = runChild(`const f = require('./ts/index'); console.log(f.reference().simdLevel)`, {
+      env: { FFIKIT_FORCE_ISA: 'scalar' },
+    });
     expect(scalar.stdout.trim()).toBe('scalar');
   });
 });

@@ -51,7 +51,8 @@ function checkTail(errcheck: CompiledErrcheck, callArgs: string): string {
     case 'none':
       return 'return r;';
     case 'status':
-      if (errcheck.okZeroOnly) return errcheck.returnsValue ? 'if (r !== 0) throw ec.fail(r); return r;' : 'if (r !== 0) throw ec.fail(r); return;';
+      if (errcheck.okZeroOnly)
+        return errcheck.returnsValue ? 'if (r !== 0) throw ec.fail(r); return r;' : 'if (r !== 0) throw ec.fail(r); return;';
       return errcheck.returnsValue ? 'if (!ec.ok.has(r)) throw ec.fail(r); return r;' : 'if (!ec.ok.has(r)) throw ec.fail(r); return;';
     case 'negative':
       return 'if (r < 0) throw ec.fail(r); return r;';
@@ -66,7 +67,14 @@ function checkTail(errcheck: CompiledErrcheck, callArgs: string): string {
  * Generates the synchronous wrapper. The body is assembled from fixed templates only; user strings
  * (names, prototypes) reach it as closure constants, never as code.
  */
-function generateSync(name: string, proto: ParsedPrototype, checks: readonly ParamCheck[], errcheck: CompiledErrcheck, raw: native.RawFunction, state: LibraryState): (...args: unknown[]) => unknown {
+function generateSync(
+  name: string,
+  proto: ParsedPrototype,
+  checks: readonly ParamCheck[],
+  errcheck: CompiledErrcheck,
+  raw: native.RawFunction,
+  state: LibraryState,
+): (...args: unknown[]) => unknown {
   const n = checks.length;
   const argNames = checks.map((_, i) => `a${i}`);
   const usesContext = checks.some((c) => c.usesContext);
@@ -88,7 +96,19 @@ function generateSync(name: string, proto: ParsedPrototype, checks: readonly Par
 
   const constNames = Object.keys(constants);
   const convNames = checks.map((_, i) => `conv${i}`);
-  const factoryParams = ['state', 'raw', 'closed', 'arity', 'translate', 'callbackFailure', 'ec', 'NAME', 'PROTO', ...convNames, ...constNames];
+  const factoryParams = [
+    'state',
+    'raw',
+    'closed',
+    'arity',
+    'translate',
+    'callbackFailure',
+    'ec',
+    'NAME',
+    'PROTO',
+    ...convNames,
+    ...constNames,
+  ];
   const body = `'use strict';\nreturn function bound(${argNames.join(', ')}) {\n  ${lines.join('\n  ')}\n};`;
   const factory = new Function(...factoryParams, body) as (...deps: unknown[]) => (...args: unknown[]) => unknown;
   const paramNames = checks.map((c) => c.name);
@@ -127,7 +147,14 @@ function applyErrcheck(errcheck: CompiledErrcheck, r: unknown, name: string, pro
   }
 }
 
-function makeAsync(name: string, proto: ParsedPrototype, checks: readonly ParamCheck[], errcheck: CompiledErrcheck, raw: native.RawFunction, state: LibraryState): (...args: unknown[]) => Promise<unknown> {
+function makeAsync(
+  name: string,
+  proto: ParsedPrototype,
+  checks: readonly ParamCheck[],
+  errcheck: CompiledErrcheck,
+  raw: native.RawFunction,
+  state: LibraryState,
+): (...args: unknown[]) => Promise<unknown> {
   const paramNames = checks.map((c) => c.name);
   return function boundAsync(...args: unknown[]): Promise<unknown> {
     const ctx: CallContext = { callbackError: undefined, callbackThrew: false };
@@ -173,10 +200,14 @@ export function bindFunction(state: LibraryState, jsName: string, spec: string |
     errcheckOption = spec.errcheck;
     const unknownKeys = Object.keys(spec).filter((k) => k !== 'fn' && k !== 'errcheck');
     if (unknownKeys.length > 0) {
-      throw new DeclarationError(`${where}: unknown option${unknownKeys.length > 1 ? 's' : ''} ${unknownKeys.map((k) => `'${k}'`).join(', ')}; expected 'fn' and 'errcheck'.`);
+      throw new DeclarationError(
+        `${where}: unknown option${unknownKeys.length > 1 ? 's' : ''} ${unknownKeys.map((k) => `'${k}'`).join(', ')}; expected 'fn' and 'errcheck'.`,
+      );
     }
   } else {
-    throw new DeclarationError(`${where}: expected a prototype string or { fn: 'prototype', errcheck }, got ${spec === null ? 'null' : typeof spec}.`);
+    throw new DeclarationError(
+      `${where}: expected a prototype string or { fn: 'prototype', errcheck }, got ${spec === null ? 'null' : typeof spec}.`,
+    );
   }
   const proto = parsePrototype(prototype, where);
   let nativeDecl: ReturnType<typeof resolveNative>;
@@ -201,7 +232,11 @@ export function bindFunction(state: LibraryState, jsName: string, spec: string |
   }
   const checks = proto.params.map((p) => paramCheck(jsName, p));
   const fn = generateSync(jsName, proto, checks, errcheck, raw, state) as AnyFn;
-  const info: BoundInfo = Object.freeze({ symbol: proto.name, prototype: proto.text, params: Object.freeze(proto.params.map((p) => p.name)) });
+  const info: BoundInfo = Object.freeze({
+    symbol: proto.name,
+    prototype: proto.text,
+    params: Object.freeze(proto.params.map((p) => p.name)),
+  });
   Object.defineProperty(fn, 'name', { value: kIdent.test(jsName) ? jsName : `bound ${jsName}` });
   Object.defineProperty(fn, 'length', { value: checks.length });
   fn.async = makeAsync(jsName, proto, checks, errcheck, raw, state);

@@ -58,7 +58,10 @@ export declare const kOkType: unique symbol;
  * the success statuses so bound functions with one success value return `void`, and those with
  * several return which one they got.
  */
-export type ErrorCodes<T extends Record<string, ErrorTableEntry> = Record<string, ErrorTableEntry>, OK extends readonly number[] = readonly [0]> = ErrorCodeTable & {
+export type ErrorCodes<
+  T extends Record<string, ErrorTableEntry> = Record<string, ErrorTableEntry>,
+  OK extends readonly number[] = readonly [0],
+> = ErrorCodeTable & {
   readonly [K in keyof T]: number;
 } & { readonly [kOkType]?: OK };
 
@@ -148,16 +151,30 @@ function systemErrorMessage(errno: number): string | undefined {
 }
 
 /** Compiles an errcheck option against a function's result type. */
-export function compileErrcheck(errcheck: unknown, fn: string, result: ParsedType, prototype: string, lastErrno: () => number): CompiledErrcheck {
+export function compileErrcheck(
+  errcheck: unknown,
+  fn: string,
+  result: ParsedType,
+  prototype: string,
+  lastErrno: () => number,
+): CompiledErrcheck {
   if (errcheck === undefined) return { kind: 'none' };
   const fail = (status: number, name: string, text: string): NativeError =>
     new NativeError(fn, status, name, `${fn}() failed: ${name} (${status}): ${text}`);
   if (errcheck instanceof ErrorCodeTable || errcheck === 'nonzero-status') {
     if (!isIntegerResult(result)) {
-      throw new DeclarationError(`bind(): '${fn}': errcheck ${errcheck instanceof ErrorCodeTable ? 'errorCodes table' : "'nonzero-status'"} needs an integer return type, got '${result.text}'.`);
+      throw new DeclarationError(
+        `bind(): '${fn}': errcheck ${errcheck instanceof ErrorCodeTable ? 'errorCodes table' : "'nonzero-status'"} needs an integer return type, got '${result.text}'.`,
+      );
     }
     if (errcheck === 'nonzero-status') {
-      return { kind: 'status', okZeroOnly: true, ok: new Set([0]), returnsValue: false, fail: (s) => fail(s, 'UNKNOWN', 'non-zero status') };
+      return {
+        kind: 'status',
+        okZeroOnly: true,
+        ok: new Set([0]),
+        returnsValue: false,
+        fail: (s) => fail(s, 'UNKNOWN', 'non-zero status'),
+      };
     }
     const table = errcheck;
     const ok = table.ok;
@@ -184,7 +201,9 @@ export function compileErrcheck(errcheck: unknown, fn: string, result: ParsedTyp
   }
   if (errcheck === 'null-is-failure') {
     if (result.pointer === 0) {
-      throw new DeclarationError(`bind(): '${fn}': errcheck 'null-is-failure' needs a pointer or string return type, got '${result.text}'.`);
+      throw new DeclarationError(
+        `bind(): '${fn}': errcheck 'null-is-failure' needs a pointer or string return type, got '${result.text}'.`,
+      );
     }
     return {
       kind: 'null',
@@ -192,7 +211,12 @@ export function compileErrcheck(errcheck: unknown, fn: string, result: ParsedTyp
         const errno = lastErrno();
         if (errno === 0) return new NativeError(fn, 0, 'NULL', `${fn}() failed: NULL (0): returned NULL`);
         const name = systemErrorName(errno);
-        return new NativeError(fn, errno, name, `${fn}() failed: ${name} (${errno}): returned NULL; errno says: ${systemErrorMessage(errno) ?? 'unknown error'}`);
+        return new NativeError(
+          fn,
+          errno,
+          name,
+          `${fn}() failed: ${name} (${errno}): returned NULL; errno says: ${systemErrorMessage(errno) ?? 'unknown error'}`,
+        );
       },
     };
   }

@@ -3,14 +3,7 @@
 import { types } from 'node:util';
 
 /** Every reason {@link LibraryLoadError} can carry. */
-export type LoadFailureReason =
-  | 'not-found'
-  | 'not-a-file'
-  | 'bad-format'
-  | 'wrong-arch'
-  | 'missing-dependency'
-  | 'integrity'
-  | 'dlopen';
+export type LoadFailureReason = 'not-found' | 'not-a-file' | 'bad-format' | 'wrong-arch' | 'missing-dependency' | 'integrity' | 'dlopen';
 
 /**
  * Base class of every error ffikit throws. `code` is a stable string starting with `ERR_FFIKIT_`;
@@ -176,5 +169,7 @@ export function arityError(fn: string, params: readonly string[], got: number): 
 
 /** A bound function called after its library was closed. */
 export function closedError(what: string, library?: string): ClosedError {
-  return new ClosedError(`${what}: the library${library ? ` ${library}` : ''} was closed. Load it again with ffikit.load() to keep calling it.`);
+  return new ClosedError(
+    `${what}: the library${library ? ` ${library}` : ''} was closed. Load it again with ffikit.load() to keep calling it.`,
+  );
 }

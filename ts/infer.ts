@@ -11,7 +11,7 @@ import type { ErrcheckFunction, ErrcheckPolicy, ErrorCodeTable, kOkType } from '
  *   interface NamedTypes { Point: { x: number; y: number } }
  * }
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface, @typescript-eslint/no-empty-object-type
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface NamedTypes {}
 
 type WS = ' ' | '\t' | '\n' | '\r';
@@ -23,7 +23,11 @@ type ReplaceAll<S extends string, F extends string, T extends string, Acc extend
   ? ReplaceAll<B, F, T, `${Acc}${A}${T}`>
   : `${Acc}${S}`;
 
-type Spaced<S extends string> = ReplaceAll<ReplaceAll<ReplaceAll<ReplaceAll<ReplaceAll<ReplaceAll<S, '\t', ' '>, '\n', ' '>, '\r', ' '>, '*', ' * '>, '[', ' [ '>, ']', ' ] '>;
+type Spaced<S extends string> = ReplaceAll<
+  ReplaceAll<ReplaceAll<ReplaceAll<ReplaceAll<ReplaceAll<S, '\t', ' '>, '\n', ' '>, '\r', ' '>, '*', ' * '>, '[', ' [ '>,
+  ']',
+  ' ] '
+>;
 
 type Words<S extends string, Acc extends string[] = []> = S extends `${infer W} ${infer Rest}`
   ? Words<Rest, W extends '' ? Acc : [...Acc, W]>
@@ -31,7 +35,9 @@ type Words<S extends string, Acc extends string[] = []> = S extends `${infer W} 
     ? Acc
     : [...Acc, S];
 
-type Split<S extends string, D extends string, Acc extends string[] = []> = S extends `${infer A}${D}${infer B}` ? Split<B, D, [...Acc, A]> : [...Acc, S];
+type Split<S extends string, D extends string, Acc extends string[] = []> = S extends `${infer A}${D}${infer B}`
+  ? Split<B, D, [...Acc, A]>
+  : [...Acc, S];
 
 type Last<T extends string[]> = T extends [...string[], infer L extends string] ? L : never;
 type Init<T extends string[]> = T extends [...infer I extends string[], string] ? I : [];
@@ -182,6 +188,16 @@ type TypedArrayOf<B extends string> = B extends DoubleName
 
 type Named<B extends string> = B extends keyof NamedTypes ? NamedTypes[B] : unknown;
 
+/** A callback registered with `lib.register()`: parameters take the handle itself as well as its address. */
+interface CallbackHandle {
+  readonly pointer: bigint;
+}
+
+// A named type declared as a function is a callback type: like params.ts, its parameters (`Cb cb` or
+// `Cb *cb`) also take a registered handle, an address or null.
+type NamedIn<B extends string> =
+  Named<B> extends infer N ? ([N] extends [(...args: never[]) => unknown] ? N | CallbackHandle | bigint | null : N) : never;
+
 /** The JS type of a C value passed by value. */
 type ValueIn<B extends string> = B extends BoolName
   ? boolean
@@ -193,10 +209,16 @@ type ValueIn<B extends string> = B extends BoolName
         ? number | bigint
         : B extends 'void'
           ? never
-          : Named<B>;
+          : NamedIn<B>;
 
 /** The JS type of a C value returned by value. */
-type ValueOut<B extends string> = B extends 'void' ? void : B extends WideIntName ? number | bigint : ValueIn<B>;
+type ValueOut<B extends string> = B extends 'void'
+  ? void
+  : B extends WideIntName
+    ? number | bigint
+    : B extends BoolName | FloatName | DoubleName | SmallIntName
+      ? ValueIn<B>
+      : Named<B>;
 
 // Mirrors pointerCheck() in params.ts: strings for `const char *` inputs, the matching typed array
 // for other primitives, one-element arrays for out-params, any buffer for `void *`.
@@ -211,7 +233,7 @@ type PointerIn<T extends TypeInfo> = T['stars'] extends 1
       ? ArrayBufferView | ArrayBuffer | bigint | null
       : [TypedArrayOf<T['base']>] extends [never]
         ? T['dir'] extends 'in'
-          ? Named<T['base']> | bigint | null
+          ? NamedIn<T['base']> | bigint | null
           : Named<T['base']>
         : T['dir'] extends 'in'
           ? TypedArrayOf<T['base']> | bigint | null
@@ -286,7 +308,9 @@ type ApplyErrcheck<R, E> = [E] extends [undefined]
             : R;
 
 type FunctionOf<P extends string, E> =
-  ParsePrototype<P> extends { params: infer A extends unknown[]; result: infer R } ? BoundFunction<A, ApplyErrcheck<R, E>> : BoundFunction<unknown[], unknown>;
+  ParsePrototype<P> extends { params: infer A extends unknown[]; result: infer R }
+    ? BoundFunction<A, ApplyErrcheck<R, E>>
+    : BoundFunction<unknown[], unknown>;
 
 /** What {@link Library.bind} accepts. */
 export type BindSpec = Record<string, string | (FunctionSpec & { readonly errcheck?: ErrorCodeTable | ErrcheckPolicy | ErrcheckFunction })>;

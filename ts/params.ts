@@ -58,7 +58,13 @@ function isDetached(view: ArrayBufferView): boolean {
 function checkBufferUsable(fn: string, param: string, expected: string, view: ArrayBufferView): void {
   const buf = view.buffer as ArrayBuffer & { resizable?: boolean; growable?: boolean };
   if (buf.resizable === true || buf.growable === true) {
-    throw argumentError(fn, param, expected, view, 'Its buffer is resizable, so C could write past its end after a resize; copy it into a fixed-length buffer first.');
+    throw argumentError(
+      fn,
+      param,
+      expected,
+      view,
+      'Its buffer is resizable, so C could write past its end after a resize; copy it into a fixed-length buffer first.',
+    );
   }
   if (isDetached(view)) {
     throw argumentError(fn, param, expected, view, 'Its buffer is detached (transferred or closed); pass a live array.');
@@ -77,14 +83,22 @@ function intCheck(fn: string, p: ParsedParam, prim: Primitive): ParamCheck {
     const expected = `an integer (${ctype}) in [${lo}, ${hi}]`;
     return {
       name: p.name,
-      fast: prim.signed ? `(typeof x === 'number' && Number.isSafeInteger(x))` : `(typeof x === 'number' && Number.isSafeInteger(x) && x >= 0)`,
+      fast: prim.signed
+        ? `(typeof x === 'number' && Number.isSafeInteger(x))`
+        : `(typeof x === 'number' && Number.isSafeInteger(x) && x >= 0)`,
       usesContext: false,
       constants: {},
       convert: (x) => {
         if (typeof x === 'number') {
           if (Number.isSafeInteger(x) && BigInt(x) >= lo) return x;
           if (Number.isInteger(x) && Math.abs(x) > Number.MAX_SAFE_INTEGER && Math.abs(x) <= 2 ** 64) {
-            throw argumentError(fn, p.name, expected, x, `Above 2**53 a number cannot hold every integer exactly; pass a BigInt instead (e.g. ${BigInt(x)}n if that is the exact value).`);
+            throw argumentError(
+              fn,
+              p.name,
+              expected,
+              x,
+              `Above 2**53 a number cannot hold every integer exactly; pass a BigInt instead (e.g. ${BigInt(x)}n if that is the exact value).`,
+            );
           }
           throw argumentError(fn, p.name, expected, x);
         }
@@ -175,12 +189,19 @@ function valueCheck(fn: string, p: ParsedParam): ParamCheck {
 function checkStructObject(fn: string, param: string, type: CType, value: object): void {
   for (const member of type.members ?? []) {
     if (!(member in value)) {
-      throw argumentError(fn, param, `an object with every member of struct ${type.name} (${(type.members ?? []).join(', ')})`, value, `Member '${member}' is missing.`);
+      throw argumentError(
+        fn,
+        param,
+        `an object with every member of struct ${type.name} (${(type.members ?? []).join(', ')})`,
+        value,
+        `Member '${member}' is missing.`,
+      );
     }
     const nested = type.memberStructs?.[member];
     const inner = (value as Record<string, unknown>)[member];
     if (nested) {
-      if (typeof inner !== 'object' || inner === null) throw argumentError(fn, `${param}.${member}`, `an object (struct ${nested.name})`, inner);
+      if (typeof inner !== 'object' || inner === null)
+        throw argumentError(fn, `${param}.${member}`, `an object (struct ${nested.name})`, inner);
       checkStructObject(fn, `${param}.${member}`, nested, inner);
     }
   }
@@ -249,7 +270,9 @@ function typedPointerCheck(fn: string, p: ParsedParam, prim: Primitive): ParamCh
   const dtype = DTYPE_OF[arrayName];
   const isOut = t.direction !== 'in';
   const isChar = prim.isChar === true;
-  const expected = isChar ? `a Uint8Array/Int8Array/Buffer C can write into (${t.text}), or null` : `${arrayName} (${dtype})${isOut ? ' or a one-element array' : ''}`;
+  const expected = isChar
+    ? `a Uint8Array/Int8Array/Buffer C can write into (${t.text}), or null`
+    : `${arrayName} (${dtype})${isOut ? ' or a one-element array' : ''}`;
   const fast = isChar || isOut ? null : `(x instanceof C_${arrayName} && x.length !== 0 && x.buffer.resizable === false)`;
   return {
     name: p.name,
@@ -259,7 +282,11 @@ function typedPointerCheck(fn: string, p: ParsedParam, prim: Primitive): ParamCh
     convert: (x) => {
       if (x === null) return null;
       const tag = ArrayBuffer.isView(x) ? (x as unknown as { [Symbol.toStringTag]: string })[Symbol.toStringTag] : undefined;
-      if (tag === arrayName || (isChar && (tag === 'Uint8Array' || tag === 'Int8Array')) || (arrayName === 'Uint8Array' && tag === 'Uint8ClampedArray')) {
+      if (
+        tag === arrayName ||
+        (isChar && (tag === 'Uint8Array' || tag === 'Int8Array')) ||
+        (arrayName === 'Uint8Array' && tag === 'Uint8ClampedArray')
+      ) {
         checkBufferUsable(fn, p.name, expected, x as ArrayBufferView);
         return x;
       }
@@ -267,7 +294,13 @@ function typedPointerCheck(fn: string, p: ParsedParam, prim: Primitive): ParamCh
       if (isChar && typeof x === 'string') {
         // A string would reach C as a temporary copy: writes would be lost, and a length larger than
         // the copy would let C write past it. Strings are for `const char *`.
-        throw argumentError(fn, p.name, expected, x, `If C only reads it, declare the parameter 'const char *'; if C writes into it, pass Buffer.alloc(n).`);
+        throw argumentError(
+          fn,
+          p.name,
+          expected,
+          x,
+          `If C only reads it, declare the parameter 'const char *'; if C writes into it, pass Buffer.alloc(n).`,
+        );
       }
       if (isOut && Array.isArray(x)) {
         if (x.length < 1) throw argumentError(fn, p.name, expected, x, 'Pass [initialValue]; C writes the result into element 0.');
@@ -291,10 +324,17 @@ function stringCheck(fn: string, p: ParsedParam): ParamCheck {
       if (x === null) return null;
       if (typeof x === 'string') {
         const nul = x.indexOf('\0');
-        if (nul >= 0) throw argumentError(fn, p.name, 'a string without NUL characters', x, `It has one at index ${nul}; C would stop reading there.`);
+        if (nul >= 0)
+          throw argumentError(fn, p.name, 'a string without NUL characters', x, `It has one at index ${nul}; C would stop reading there.`);
         return x;
       }
-      throw argumentError(fn, p.name, `a string (${p.type.text}) or null`, x, ArrayBuffer.isView(x) ? 'Decode it first, e.g. with buffer.toString().' : undefined);
+      throw argumentError(
+        fn,
+        p.name,
+        `a string (${p.type.text}) or null`,
+        x,
+        ArrayBuffer.isView(x) ? 'Decode it first, e.g. with buffer.toString().' : undefined,
+      );
     },
   };
 }
@@ -315,7 +355,8 @@ function voidPointerCheck(fn: string, p: ParsedParam): ParamCheck {
       }
       if (types.isArrayBuffer(x)) {
         const buf = x as ArrayBuffer & { resizable?: boolean };
-        if (buf.resizable === true) throw argumentError(fn, p.name, expected, x, 'It is resizable; copy it into a fixed-length buffer first.');
+        if (buf.resizable === true)
+          throw argumentError(fn, p.name, expected, x, 'It is resizable; copy it into a fixed-length buffer first.');
         return new Uint8Array(x);
       }
       if (p.type.direction !== 'in' && Array.isArray(x) && x.length >= 1) return x;
@@ -327,7 +368,9 @@ function voidPointerCheck(fn: string, p: ParsedParam): ParamCheck {
 function multiPointerCheck(fn: string, p: ParsedParam): ParamCheck {
   const t = p.type;
   const isOut = t.direction !== 'in';
-  const expected = isOut ? `a one-element array to receive the ${t.text.replace(/\s*\*$/, '')} (${t.text})` : `an array, bigint address or null (${t.text})`;
+  const expected = isOut
+    ? `a one-element array to receive the ${t.text.replace(/\s*\*$/, '')} (${t.text})`
+    : `an array, bigint address or null (${t.text})`;
   return {
     name: p.name,
     fast: null,
@@ -383,7 +426,8 @@ function pointerCheck(fn: string, p: ParsedParam): ParamCheck {
   const prim = t.prim;
   if (!prim) return namedPointerCheck(fn, p, namedType(t.base) as CType);
   if (t.pointer === 1 && prim.kind === 'void') return voidPointerCheck(fn, p);
-  if (t.pointer === 1 && t.constBase && t.direction === 'in' && (prim.isChar || prim.kind === 'char16' || prim.kind === 'char32')) return stringCheck(fn, p);
+  if (t.pointer === 1 && t.constBase && t.direction === 'in' && (prim.isChar || prim.kind === 'char16' || prim.kind === 'char32'))
+    return stringCheck(fn, p);
   if (t.pointer === 1 && prim.typedArray) return typedPointerCheck(fn, p, prim);
   return multiPointerCheck(fn, p);
 }
@@ -401,7 +445,10 @@ export function paramCheck(fn: string, p: ParsedParam): ParamCheck {
 export function callbackFailure(fn: string, ctx: CallContext): CallbackError {
   const cause = ctx.callbackError;
   const what = cause instanceof Error ? `${cause.name}: ${cause.message}` : describeValue(cause);
-  return new CallbackError(`${fn}(): a callback threw during the native call (${what}); the call completed and the error is attached as .cause.`, cause);
+  return new CallbackError(
+    `${fn}(): a callback threw during the native call (${what}); the call completed and the error is attached as .cause.`,
+    cause,
+  );
 }
 
 /** Turns an error thrown by the FFI layer while converting arguments into an ArgumentError. */

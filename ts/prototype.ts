@@ -151,10 +151,13 @@ export function parsePrototype(text: string, where = 'bind()'): ParsedPrototype 
     );
   }
   if (inner.includes('...')) {
-    throw new DeclarationError(`${where}: '${whole}' is variadic; variadic functions are not supported. Declare one prototype per argument list you call it with.`);
+    throw new DeclarationError(
+      `${where}: '${whole}' is variadic; variadic functions are not supported. Declare one prototype per argument list you call it with.`,
+    );
   }
   const result = parseTypeTokens(head.slice(0, -1), whole, where);
-  if (result.direction !== 'in') throw new DeclarationError(`${where}: cannot parse '${whole}': direction markers apply to parameters only.`);
+  if (result.direction !== 'in')
+    throw new DeclarationError(`${where}: cannot parse '${whole}': direction markers apply to parameters only.`);
 
   const params: ParsedParam[] = [];
   if (!(inner.length === 0 || (inner.length === 1 && inner[0] === 'void'))) {

@@ -97,7 +97,11 @@ export function referenceCandidates(): Array<{ source: string; path: string; exi
 function locate(): string {
   const fromEnv = process.env.FFIKIT_LIBRARY_PATH;
   if (fromEnv !== undefined && fromEnv !== '' && !path.isAbsolute(fromEnv)) {
-    throw new LibraryLoadError('not-found', fromEnv, `Cannot load ${fromEnv}: FFIKIT_LIBRARY_PATH must be an absolute path.\nPossible solutions:\n- Set it to the absolute path of libffikit_ref, or unset it.`);
+    throw new LibraryLoadError(
+      'not-found',
+      fromEnv,
+      `Cannot load ${fromEnv}: FFIKIT_LIBRARY_PATH must be an absolute path.\nPossible solutions:\n- Set it to the absolute path of libffikit_ref, or unset it.`,
+    );
   }
   const candidates = referenceCandidates();
   const hit = candidates.find((c) => c.exists);
@@ -107,7 +111,9 @@ function locate(): string {
     candidates[candidates.length - 1]?.path ?? libraryFileName(),
     `Cannot load the ffikit reference library: no build for ${process.platform}-${process.arch} was found.\nTried:\n${candidates
       .map((c) => `- ${c.source}: ${c.path}`)
-      .join('\n')}\nPossible solutions:\n- Build it from the shipped sources: npm run build:native (needs cmake and a C++17 compiler).\n- Or pass { path } to ffikit.reference(), or set FFIKIT_LIBRARY_PATH to an absolute path.`,
+      .join(
+        '\n',
+      )}\nPossible solutions:\n- Build it from the shipped sources: npm run build:native (needs cmake and a C++17 compiler).\n- Or pass { path } to ffikit.reference(), or set FFIKIT_LIBRARY_PATH to an absolute path.`,
   );
 }
 
@@ -132,12 +138,21 @@ export class ReferenceLibrary implements Disposable {
       fns = library.bind(referenceSpec);
     } catch (err) {
       library.close();
-      throw new LibraryLoadError('bad-format', library.path, `Cannot load ${library.path}: it does not provide the ffikit reference ABI (${(err as Error).message}).\nPossible solutions:\n- Pass a build of cpp/ from this package (libffikit_ref).`, { cause: err });
+      throw new LibraryLoadError(
+        'bad-format',
+        library.path,
+        `Cannot load ${library.path}: it does not provide the ffikit reference ABI (${(err as Error).message}).\nPossible solutions:\n- Pass a build of cpp/ from this package (libffikit_ref).`,
+        { cause: err },
+      );
     }
     const abi = fns.ffikit_abi_version();
     if (abi !== REFERENCE_ABI_VERSION) {
       library.close();
-      throw new LibraryLoadError('bad-format', library.path, `Cannot load ${library.path}: it implements reference ABI ${abi}, this ffikit needs ${REFERENCE_ABI_VERSION}.\nPossible solutions:\n- Rebuild the library from this package's sources (npm run build:native).`);
+      throw new LibraryLoadError(
+        'bad-format',
+        library.path,
+        `Cannot load ${library.path}: it implements reference ABI ${abi}, this ffikit needs ${REFERENCE_ABI_VERSION}.\nPossible solutions:\n- Rebuild the library from this package's sources (npm run build:native).`,
+      );
     }
     if (fns.ffikit_simd_status() !== 0) {
       const forced = process.env.FFIKIT_FORCE_ISA;
@@ -214,7 +229,12 @@ export class ReferenceLibrary implements Disposable {
    */
   process2d(data: Float64Like, rows: number, cols: number): void {
     if (!Number.isSafeInteger(rows) || !Number.isSafeInteger(cols) || rows < 0 || cols < 0 || rows * cols !== data.length) {
-      throw argumentError('process2d', 'rows, cols', `two non-negative integers whose product is the array length (${data.length})`, rows * cols);
+      throw argumentError(
+        'process2d',
+        'rows, cols',
+        `two non-negative integers whose product is the array length (${data.length})`,
+        rows * cols,
+      );
     }
     this.fn.process_2d(data, rows, cols);
   }

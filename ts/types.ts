@@ -151,7 +151,14 @@ function nestedStructs(members: Record<string, MemberSpec>): Record<string, CTyp
   const out: Record<string, CType> = {};
   for (const [key, spec] of Object.entries(members)) {
     const type = spec !== null && typeof spec === 'object' && !(spec instanceof CType) ? spec.type : spec;
-    const resolved = type instanceof CType ? type : registry.get(String(type).replace(/^\s*struct\s+/, '').trim());
+    const resolved =
+      type instanceof CType
+        ? type
+        : registry.get(
+            String(type)
+              .replace(/^\s*struct\s+/, '')
+              .trim(),
+          );
     if (resolved?.kind === 'struct') out[key] = resolved;
   }
   return out;
@@ -159,7 +166,10 @@ function nestedStructs(members: Record<string, MemberSpec>): Record<string, CTyp
 
 type MemberSpec = TypeSpec | { type: TypeSpec; align: number };
 
-function membersToNative(where: string, members: Record<string, MemberSpec>): Record<string, native.NativeTypeSpec | [number, native.NativeTypeSpec]> {
+function membersToNative(
+  where: string,
+  members: Record<string, MemberSpec>,
+): Record<string, native.NativeTypeSpec | [number, native.NativeTypeSpec]> {
   if (typeof members !== 'object' || members === null || Array.isArray(members)) {
     throw argumentError(where, 'members', "an object of member types, e.g. { x: 'double', y: 'double' }", members);
   }
@@ -253,12 +263,19 @@ export function alias(name: string, type: TypeSpec): CType {
   const ref = toNative(type, `alias(${name})`);
   return register(name, () => {
     const nativeType = native.defineAlias(name, ref);
-    if (type instanceof CType) return new CType(name, type.kind, nativeType, { ...(type.prim ? { prim: type.prim } : {}), ...(type.proto ? { proto: type.proto } : {}) });
+    if (type instanceof CType)
+      return new CType(name, type.kind, nativeType, {
+        ...(type.prim ? { prim: type.prim } : {}),
+        ...(type.proto ? { proto: type.proto } : {}),
+      });
     const parsed = parseTypeSpelling(type, `alias(${name})`);
     if (parsed.prim && parsed.pointer === 0) return new CType(name, 'primitive', nativeType, { prim: parsed.prim });
     if (parsed.pointer > 0) return new CType(name, 'pointer', nativeType);
     const target = registry.get(parsed.base);
-    return new CType(name, target?.kind ?? 'primitive', nativeType, { ...(target?.prim ? { prim: target.prim } : {}), ...(target?.proto ? { proto: target.proto } : {}) });
+    return new CType(name, target?.kind ?? 'primitive', nativeType, {
+      ...(target?.prim ? { prim: target.prim } : {}),
+      ...(target?.proto ? { proto: target.proto } : {}),
+    });
   });
 }
 
@@ -274,7 +291,11 @@ export function callbackType(prototype: string): CType {
   const result = nativeSpelling(proto.result);
   const params = proto.params.map((p) => nativeSpelling(p.type));
   const signature = `${proto.result.text}(${proto.params.map((p) => p.type.text).join(',')})`;
-  return register(proto.name, () => new CType(proto.name, 'callback', native.defineCallback(proto.name, result, params), { proto }), signature);
+  return register(
+    proto.name,
+    () => new CType(proto.name, 'callback', native.defineCallback(proto.name, result, params), { proto }),
+    signature,
+  );
 }
 
 /**
@@ -303,7 +324,8 @@ export function alignof(type: TypeSpec): number {
  * @throws {ArgumentError} for a null pointer or a bad length.
  */
 export function decode(ptr: bigint | ArrayBufferView, type: TypeSpec, length?: number): unknown {
-  if (ptr === null || ptr === undefined || ptr === 0n) throw argumentError('decode', 'ptr', 'a non-null pointer (bigint) or typed array', ptr);
+  if (ptr === null || ptr === undefined || ptr === 0n)
+    throw argumentError('decode', 'ptr', 'a non-null pointer (bigint) or typed array', ptr);
   if (typeof ptr !== 'bigint' && !ArrayBuffer.isView(ptr)) throw argumentError('decode', 'ptr', 'a pointer (bigint) or typed array', ptr);
   if (length !== undefined && (!Number.isSafeInteger(length) || length < -1)) {
     throw argumentError('decode', 'length', 'a non-negative integer (or -1 for a NUL-terminated string)', length);

@@ -2,13 +2,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {
-  archMatches,
-  expectedFormat,
-  parseBinaryHeader,
-  readBinaryHeader,
-  type BinaryHeader,
-} from '../../ts/native/binary-header';
+import { archMatches, expectedFormat, parseBinaryHeader, readBinaryHeader, type BinaryHeader } from '../../ts/native/binary-header';
 
 function elf(opts: { bits?: 32 | 64; le?: boolean; type?: number; machine: number }): Uint8Array {
   const bytes = new Uint8Array(64);
@@ -92,9 +86,7 @@ describe('parseBinaryHeader: ELF', () => {
 
   it('describes like file(1)', () => {
     expect(parseBinaryHeader(elf({ machine: 62 })).description).toBe('ELF 64-bit LSB shared object, x86-64');
-    expect(parseBinaryHeader(elf({ machine: 22, le: false, type: 2 })).description).toBe(
-      'ELF 64-bit MSB executable, IBM S/390',
-    );
+    expect(parseBinaryHeader(elf({ machine: 22, le: false, type: 2 })).description).toBe('ELF 64-bit MSB executable, IBM S/390');
   });
 
   it.each([
@@ -245,8 +237,7 @@ describe('parseBinaryHeader: everything else', () => {
   });
 
   it('recognises GNU ld linker scripts and Git LFS pointers', () => {
-    const script =
-      '/* GNU ld script\n   Use the shared library. */\nOUTPUT_FORMAT(elf64-x86-64)\nGROUP ( libc.so.6 )\n';
+    const script = '/* GNU ld script\n   Use the shared library. */\nOUTPUT_FORMAT(elf64-x86-64)\nGROUP ( libc.so.6 )\n';
     expect(parseBinaryHeader(text(script)).description).toMatch(/linker script/);
     expect(parseBinaryHeader(text('INPUT(-lfoo)\n')).description).toMatch(/linker script/);
     const lfs = 'version https://git-lfs.github.com/spec/v1\noid sha256:abc\nsize 123\n';

@@ -46,8 +46,7 @@ afterAll(() => {
   fs.rmSync(root, { recursive: true, force: true });
 });
 
-const linux = (env: NodeJS.ProcessEnv, ldCache: () => string[] = () => []) =>
-  ({ platform: 'linux', env, ldCache, arch: 'x64' }) as const;
+const linux = (env: NodeJS.ProcessEnv, ldCache: () => string[] = () => []) => ({ platform: 'linux', env, ldCache, arch: 'x64' }) as const;
 
 describe('searchLibrary on Linux', () => {
   it('searches LD_LIBRARY_PATH in order, ignoring empty entries', () => {
@@ -57,9 +56,7 @@ describe('searchLibrary on Linux', () => {
   });
 
   it('accepts ";" as a separator like ld.so', () => {
-    expect(searchLibrary('libfoo.so', linux({ LD_LIBRARY_PATH: `${dirA};${dirB}` })).found).toBe(
-      path.join(dirB, 'libfoo.so'),
-    );
+    expect(searchLibrary('libfoo.so', linux({ LD_LIBRARY_PATH: `${dirA};${dirB}` })).found).toBe(path.join(dirB, 'libfoo.so'));
   });
 
   it('returns the realpath of a symlinked candidate', () => {
@@ -168,9 +165,7 @@ describe('searchLibrary on macOS', () => {
   });
 
   it('finds a library and lets DYLD_FALLBACK_LIBRARY_PATH replace the defaults', () => {
-    expect(searchLibrary('libfoo.so', { platform: 'darwin', env: { DYLD_LIBRARY_PATH: dirB } }).found).toBe(
-      path.join(dirB, 'libfoo.so'),
-    );
+    expect(searchLibrary('libfoo.so', { platform: 'darwin', env: { DYLD_LIBRARY_PATH: dirB } }).found).toBe(path.join(dirB, 'libfoo.so'));
     const r = searchLibrary('libnope.dylib', { platform: 'darwin', env: { DYLD_FALLBACK_LIBRARY_PATH: dirC } });
     expect(r.tried[0]).toBe(path.join(dirC, 'libnope.dylib'));
     expect(r.tried).not.toContain('/usr/lib/libnope.dylib');
@@ -184,11 +179,7 @@ describe('searchLibrary on Windows', () => {
       env: { Path: 'C:\\tools;;"C:\\Program Files\\Foo"', SYSTEMROOT: 'D:\\Windows' },
     });
     expect(r.found).toBeUndefined();
-    expect(r.tried).toEqual([
-      'D:\\Windows\\System32\\zlib1.dll',
-      'C:\\tools\\zlib1.dll',
-      'C:\\Program Files\\Foo\\zlib1.dll',
-    ]);
+    expect(r.tried).toEqual(['D:\\Windows\\System32\\zlib1.dll', 'C:\\tools\\zlib1.dll', 'C:\\Program Files\\Foo\\zlib1.dll']);
     expect(r.tried.join('\n')).not.toContain(process.cwd());
   });
 

@@ -175,8 +175,7 @@ function parseElf(view: DataView): BinaryHeader {
   const machine = view.getUint16(0x12, le);
 
   const known = ELF_MACHINES[machine];
-  const arch =
-    known === undefined ? unknownArch(machine) : typeof known.arch === 'string' ? known.arch : known.arch(bits, le);
+  const arch = known === undefined ? unknownArch(machine) : typeof known.arch === 'string' ? known.arch : known.arch(bits, le);
   const machineName = known?.name ?? `unknown machine ${machine}`;
 
   // ET_DYN also covers position-independent executables; telling them apart needs the
@@ -241,8 +240,7 @@ function parsePe(view: DataView, at: (offset: number, length: number) => DataVie
   if (!pe) {
     // A DOS stub without a PE header is a legitimate MS-DOS program, but also what a cut-off DLL looks like.
     const sig = at(peOffset, 4);
-    if (sig && sig.getUint32(0, false) !== 0x50450000)
-      return unknown('MS-DOS executable, not a PE file (no PE signature)');
+    if (sig && sig.getUint32(0, false) !== 0x50450000) return unknown('MS-DOS executable, not a PE file (no PE signature)');
     return unknown(`truncated PE file (header at ${hex(peOffset, 8)} is incomplete)`);
   }
   if (pe.getUint32(0, false) !== 0x50450000) return unknown('MS-DOS executable, not a PE file (no PE signature)');
@@ -335,11 +333,7 @@ function parseMachO(view: DataView, le: boolean): BinaryHeader {
   };
 }
 
-function parseFat(
-  view: DataView,
-  is64: boolean,
-  at: (offset: number, length: number) => DataView | undefined,
-): BinaryHeader | undefined {
+function parseFat(view: DataView, is64: boolean, at: (offset: number, length: number) => DataView | undefined): BinaryHeader | undefined {
   if (view.byteLength < 8) return unknown(`truncated fat Mach-O header (${view.byteLength} bytes)`);
   const count = view.getUint32(4, false);
   if (count >= MAX_FAT_ARCHS) {
@@ -383,8 +377,7 @@ function parseFat(
 // Everything else: say what it looks like, because "invalid ELF header" alone sends people hunting.
 
 function describeUnknown(bytes: Uint8Array): BinaryHeader {
-  const startsWith = (s: string): boolean =>
-    bytes.length >= s.length && [...s].every((c, i) => bytes[i] === c.charCodeAt(0));
+  const startsWith = (s: string): boolean => bytes.length >= s.length && [...s].every((c, i) => bytes[i] === c.charCodeAt(0));
 
   if (startsWith('!<arch>\n')) return unknown('not a shared library (static library archive, "ar" format)');
   if (startsWith('\x1f\x8b')) return unknown('not a shared library (gzip-compressed data)');

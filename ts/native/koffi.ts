@@ -33,8 +33,7 @@ export interface NativeLibrary {
 export function openLibrary(absolutePath: string): NativeLibrary {
   const handle = koffi.load(absolutePath);
   return {
-    func: (name, result, params) =>
-      handle.func(name, result as KoffiTypeObject, params as KoffiTypeObject[]) as unknown as RawFunction,
+    func: (name, result, params) => handle.func(name, result as KoffiTypeObject, params as KoffiTypeObject[]) as unknown as RawFunction,
     hasSymbol: (name) => {
       try {
         handle.symbol(name);
@@ -68,7 +67,11 @@ export function hasNativeType(name: string): boolean {
   }
 }
 
-export function defineStruct(name: string | null, members: Record<string, NativeTypeSpec | [number, NativeTypeSpec]>, packed: boolean): NativeType {
+export function defineStruct(
+  name: string | null,
+  members: Record<string, NativeTypeSpec | [number, NativeTypeSpec]>,
+  packed: boolean,
+): NativeType {
   const def = members as Record<string, KoffiTypeObject>;
   return packed ? koffi.pack(name, def) : koffi.struct(name, def);
 }

@@ -73,8 +73,7 @@ export function searchLibrary(name: string, opts: SearchOptions = {}): SearchRes
 
   // ld.so and dyld silently pass over binaries built for another architecture and keep looking;
   // mirror that so we never hand the loader a file it would have skipped.
-  const nativeFormats: readonly string[] =
-    platform === 'linux' ? ['elf'] : platform === 'darwin' ? ['macho', 'macho-fat'] : [];
+  const nativeFormats: readonly string[] = platform === 'linux' ? ['elf'] : platform === 'darwin' ? ['macho', 'macho-fat'] : [];
   const tryCandidate = (candidate: string): string | undefined => {
     tried.push(candidate);
     const real = regularFile(candidate);
@@ -185,9 +184,7 @@ export function suggestNames(
     return wanted.has(unversioned);
   });
   // Prefer the plain ".so" link, then the newest version: that is what a user usually means.
-  return names.sort(
-    (a, b) => versionKey(b).localeCompare(versionKey(a), 'en', { numeric: true }) || a.localeCompare(b),
-  );
+  return names.sort((a, b) => versionKey(b).localeCompare(versionKey(a), 'en', { numeric: true }) || a.localeCompare(b));
 }
 
 /**

@@ -37,7 +37,8 @@ export function resolveLibraryPath(request: string, cwd: string = process.cwd())
   if (typeof request !== 'string' || request.length === 0) {
     throw argumentError('load', 'path', "a non-empty string such as './build/libfoo.so' or 'libm.so.6'", request);
   }
-  if (request.includes('\0')) fail('not-found', request.replace(/\0/g, '\\0'), 'the path contains a NUL character', ['Remove the NUL character from the path.']);
+  if (request.includes('\0'))
+    fail('not-found', request.replace(/\0/g, '\\0'), 'the path contains a NUL character', ['Remove the NUL character from the path.']);
   let candidate: string;
   if (hasSeparator(request) || path.isAbsolute(request)) {
     candidate = path.resolve(cwd, request);
@@ -50,7 +51,14 @@ export function resolveLibraryPath(request: string, cwd: string = process.cwd())
         request,
         `no file named '${request}' where the system loader looks (searched ${found.tried.length} places: ${found.tried.slice(0, 6).join(', ')}${found.tried.length > 6 ? ', ...' : ''})`,
         [
-          ...(similar.length ? [`Did you mean ${similar.slice(0, 3).map((s) => `'${s}'`).join(' or ')}?`] : []),
+          ...(similar.length
+            ? [
+                `Did you mean ${similar
+                  .slice(0, 3)
+                  .map((s) => `'${s}'`)
+                  .join(' or ')}?`,
+              ]
+            : []),
           `Pass a path with a directory (e.g. './${request}') to load a file relative to the current directory.`,
           'Install the package that provides it, or add its directory to LD_LIBRARY_PATH (DYLD_LIBRARY_PATH on macOS, PATH on Windows).',
         ],
@@ -65,16 +73,30 @@ export function resolveLibraryPath(request: string, cwd: string = process.cwd())
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') {
-      fail('not-found', candidate, 'no such file', [
-        `Check the path${candidate !== request ? ` ('${request}' was resolved against ${cwd})` : ''}.`,
-        'Build the library first, or point to where your build put it.',
-      ], err);
+      fail(
+        'not-found',
+        candidate,
+        'no such file',
+        [
+          `Check the path${candidate !== request ? ` ('${request}' was resolved against ${cwd})` : ''}.`,
+          'Build the library first, or point to where your build put it.',
+        ],
+        err,
+      );
     }
-    fail('not-found', candidate, `cannot resolve the path (${code ?? (err as Error).message})`, ['Check the path and its permissions.'], err);
+    fail(
+      'not-found',
+      candidate,
+      `cannot resolve the path (${code ?? (err as Error).message})`,
+      ['Check the path and its permissions.'],
+      err,
+    );
   }
   const stat = fs.statSync(real);
   if (!stat.isFile()) {
-    fail('not-a-file', real, `it is ${stat.isDirectory() ? 'a directory' : 'not a regular file'}`, ['Pass the path of the library file itself (e.g. .../libfoo.so), not its directory.']);
+    fail('not-a-file', real, `it is ${stat.isDirectory() ? 'a directory' : 'not a regular file'}`, [
+      'Pass the path of the library file itself (e.g. .../libfoo.so), not its directory.',
+    ]);
   }
   return real;
 }
@@ -84,13 +106,21 @@ function checkHeader(file: string): BinaryHeader {
   try {
     header = readBinaryHeader(file);
   } catch (err) {
-    fail('not-a-file', file, `it cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, ['Check the file permissions.'], err);
+    fail(
+      'not-a-file',
+      file,
+      `it cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      ['Check the file permissions.'],
+      err,
+    );
   }
   const want = expectedFormat(process.platform);
   const formatOk = header.format === want || (want === 'macho' && header.format === 'macho-fat');
   if (!formatOk) {
     fail('bad-format', file, `it is not a shared library for ${process.platform}: ${header.description}`, [
-      header.format === 'unknown' ? 'Pass the compiled library (.so/.dll/.dylib), not a source file, script or linker script.' : `Use a build of the library for ${process.platform}.`,
+      header.format === 'unknown'
+        ? 'Pass the compiled library (.so/.dll/.dylib), not a source file, script or linker script.'
+        : `Use a build of the library for ${process.platform}.`,
     ]);
   }
   if (!archMatches(header, process.arch)) {
@@ -101,9 +131,12 @@ function checkHeader(file: string): BinaryHeader {
     ]);
   }
   if (header.kind === 'executable' || header.kind === 'relocatable') {
-    fail('bad-format', file, `it is ${header.kind === 'executable' ? 'an executable' : 'an object file'}, not a shared library (${header.description})`, [
-      'Link it as a shared library (e.g. -shared -fPIC).',
-    ]);
+    fail(
+      'bad-format',
+      file,
+      `it is ${header.kind === 'executable' ? 'an executable' : 'an object file'}, not a shared library (${header.description})`,
+      ['Link it as a shared library (e.g. -shared -fPIC).'],
+    );
   }
   return header;
 }
@@ -111,7 +144,12 @@ function checkHeader(file: string): BinaryHeader {
 function checkIntegrity(file: string, sha256: string | undefined): void {
   if (sha256 === undefined) return;
   if (typeof sha256 !== 'string' || !/^[0-9a-fA-F]{64}$/.test(sha256)) {
-    fail('integrity', file, `the expected sha256 must be 64 hex digits, got ${typeof sha256 === 'string' ? `'${sha256.slice(0, 80)}'` : typeof sha256}`, ['Pass the hex digest, e.g. from `sha256sum`.']);
+    fail(
+      'integrity',
+      file,
+      `the expected sha256 must be 64 hex digits, got ${typeof sha256 === 'string' ? `'${sha256.slice(0, 80)}'` : typeof sha256}`,
+      ['Pass the hex digest, e.g. from `sha256sum`.'],
+    );
   }
   const actual = createHash('sha256').update(fs.readFileSync(file)).digest('hex');
   if (actual !== sha256.toLowerCase()) {
@@ -151,13 +189,23 @@ export function openCheckedLibrary(request: string, options: OpenOptions = {}): 
     const message = (err as Error).message.replace(/^Failed to load shared library:\s*/, '');
     if (/cannot open shared object file|Library not loaded|image not found|specified module could not be found/i.test(message)) {
       const missing = missingDependencies(file);
-      fail('missing-dependency', file, `a library it depends on cannot be found${missing.length ? `: ${missing.join(', ')}` : ''} (${message})`, [
-        'Install the missing libraries, or add their directory to LD_LIBRARY_PATH (PATH on Windows, DYLD_LIBRARY_PATH on macOS).',
-        'Run `ldd <library>` (or `otool -L` / Dependencies.exe) to see what it needs.',
-      ], err);
+      fail(
+        'missing-dependency',
+        file,
+        `a library it depends on cannot be found${missing.length ? `: ${missing.join(', ')}` : ''} (${message})`,
+        [
+          'Install the missing libraries, or add their directory to LD_LIBRARY_PATH (PATH on Windows, DYLD_LIBRARY_PATH on macOS).',
+          'Run `ldd <library>` (or `otool -L` / Dependencies.exe) to see what it needs.',
+        ],
+        err,
+      );
     }
-    fail('dlopen', file, `the system loader refused it (${message})`, [
-      'An undefined symbol usually means a dependency of the wrong version; check `ldd -r <library>`.',
-    ], err);
+    fail(
+      'dlopen',
+      file,
+      `the system loader refused it (${message})`,
+      ['An undefined symbol usually means a dependency of the wrong version; check `ldd -r <library>`.'],
+      err,
+    );
   }
 }
