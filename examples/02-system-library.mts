@@ -21,7 +21,9 @@ const m = lib.bind({
 });
 const exp: [number] = [0];
 const mantissa = m.frexp(48, exp);
-console.log(`cos(0) = ${m.cos(0)}, pow(2, 10) = ${m.pow(2, 10)}, frexp(48) = ${mantissa} * 2^${exp[0]}, ldexp(0.75, 6) = ${m.ldexp(0.75, 6)}`);
+console.log(
+  `cos(0) = ${m.cos(0)}, pow(2, 10) = ${m.pow(2, 10)}, frexp(48) = ${mantissa} * 2^${exp[0]}, ldexp(0.75, 6) = ${m.ldexp(0.75, 6)}`,
+);
 
 // .async runs the call off the main thread and returns a Promise.
 const results = await Promise.all([0, 1, 2, 3].map((k) => m.cos.async((k * Math.PI) / 2)));

@@ -121,6 +121,16 @@ describe('strings', () => {
     expect(m.greeting(0)).toBeNull();
   });
 
+  it('returns a writable char * as its address, so C-allocated strings can be freed', () => {
+    const libc = ffikit.load('libc.so.6');
+    const c = libc.bind({ strdup: 'char *strdup(const char *s)', free: 'void free(void *p)' });
+    const p = c.strdup('héllo');
+    expect(typeof p).toBe('bigint');
+    expect(ffikit.decode(p as bigint, 'char', -1)).toBe('héllo');
+    c.free(p);
+    libc.close();
+  });
+
   it('refuses embedded NUL characters, which C would silently stop at', () => {
     expectArgError(() => m.str_len('ab\0cd'), 'without NUL', 'index 2');
     expectArgError(() => m.str_len(5 as never), 'a string (const char *) or null', 'got number 5');
@@ -131,6 +141,7 @@ describe('strings', () => {
     expect(m.fill_buffer(buf, buf.length)).toBe(3);
     expect(buf.toString('utf8', 0, 2)).toBe('ok');
     expect(m.count_strings(['ab', 'cde', null], 3)).toBe(5);
+    expectArgError(() => m.fill_buffer('abc' as never, 3), "declare the parameter 'const char *'", 'Buffer.alloc(n)');
     expectArgError(() => m.count_strings(['a', 1 as never], 2), "argument 'list[1]'");
   });
 });

@@ -38,7 +38,15 @@ type AnyFn = ((...args: unknown[]) => unknown) & { async: (...args: unknown[]) =
 const kIdent = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 function resolveNative(proto: ParsedPrototype): { result: native.NativeTypeSpec; params: native.NativeTypeSpec[] } {
-  const result = nativeSpelling(proto.result);
+  const r = proto.result;
+  // koffi reads every char-like pointer result as a string, losing the address; a writable `char *`
+  // result is usually memory the caller must free, so it is returned as an address instead.
+  const mutableString =
+    r.pointer === 1 &&
+    !r.constBase &&
+    r.prim !== undefined &&
+    (r.prim.isChar === true || r.prim.kind === 'char16' || r.prim.kind === 'char32');
+  const result = mutableString ? 'void *' : nativeSpelling(r);
   const params = proto.params.map((p) => {
     const spec = nativeSpelling(p.type);
     return p.type.direction === 'in' ? spec : native.directed(spec, p.type.direction);

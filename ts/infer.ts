@@ -220,15 +220,12 @@ type ValueOut<B extends string> = B extends 'void'
       ? ValueIn<B>
       : Named<B>;
 
-// Mirrors pointerCheck() in params.ts: strings for `const char *` inputs, the matching typed array
-// for other primitives, one-element arrays for out-params, any buffer for `void *`.
+// Mirrors pointerCheck() in params.ts: strings only for read-only character pointers (`const char *`),
+// the matching typed array for other primitives (writable `char *` takes a byte array C can write into),
+// one-element arrays for out-params, any buffer for `void *`.
 type PointerIn<T extends TypeInfo> = T['stars'] extends 1
-  ? T['base'] extends StringCharName
-    ? T['constBase'] extends true
-      ? T['dir'] extends 'in'
-        ? string | null
-        : CharPointerIn<T>
-      : CharPointerIn<T>
+  ? [T['base'], T['constBase'], T['dir']] extends [StringCharName, true, 'in']
+    ? string | null
     : T['base'] extends 'void'
       ? ArrayBufferView | ArrayBuffer | bigint | null
       : [TypedArrayOf<T['base']>] extends [never]
@@ -244,23 +241,19 @@ type PointerIn<T extends TypeInfo> = T['stars'] extends 1
       : unknown[] | bigint | null
     : unknown[];
 
-// Writable character buffers: `char *` also takes a string (copied in) or a byte array; wider characters
-// take only their typed array.
-type CharPointerIn<T extends TypeInfo> = T['dir'] extends 'in'
-  ? T['base'] extends 'char'
-    ? string | Int8Array | Uint8Array | bigint | null
-    : TypedArrayOf<T['base']> | bigint | null
-  : TypedArrayOf<T['base']> | [number] | null;
-
 type ParamType<T extends TypeInfo> = T['stars'] extends 0 ? ValueIn<T['base']> : PointerIn<T>;
 
 // The FFI layer reads every `char *` / `char16_t *` / `char32_t *` / `wchar_t *` result (const or not) as a
 // NUL-terminated string; other pointers come back as bigint addresses.
+// A `const char *` result is read as a string; a writable `char *` result is usually memory the caller
+// must free, so it comes back as its address (decode it with ffikit.decode(ptr, 'char', -1)).
 type ResultType<T extends TypeInfo> = T['stars'] extends 0
   ? ValueOut<T['base']>
   : T['stars'] extends 1
     ? T['base'] extends StringCharName
-      ? string | null
+      ? T['constBase'] extends true
+        ? string | null
+        : bigint | null
       : bigint | null
     : bigint | null;
 
