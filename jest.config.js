@@ -1,4 +1,4 @@
-// Jest configuration: TypeScript through @swc/jest (type checking is `npm run typecheck`).
+// Jest configuration: TypeScript through ts-jest in transpile-only mode (type checking is `npm run typecheck`).
 'use strict';
 
 /** @type {import('jest').Config} */
@@ -7,13 +7,7 @@ module.exports = {
   roots: ['<rootDir>/tests'],
   testMatch: ['**/*.test.ts'],
   transform: {
-    '^.+\\.ts$': [
-      '@swc/jest',
-      {
-        jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
-        module: { type: 'commonjs' },
-      },
-    ],
+    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tests/tsconfig.json', isolatedModules: true, diagnostics: false }],
   },
   setupFilesAfterEnv: ['<rootDir>/tests/setup.ts'],
   globalSetup: '<rootDir>/tests/global-setup.js',

@@ -219,8 +219,8 @@ describe('structs, opaque handles and callbacks', () => {
   });
 
   it('calls transient JS callbacks, written as Cb *cb or Cb cb', () => {
-    expect(m.apply_twice((x) => (x as number) * 3, 2)).toBe(18);
-    expect(m.apply_twice_value_spelling((x) => (x as number) + 1, 2)).toBe(4);
+    expect(m.apply_twice((x: number) => x * 3, 2)).toBe(18);
+    expect(m.apply_twice_value_spelling((x: number) => x + 1, 2)).toBe(4);
     expect(m.apply_twice(null, 1)).toBe(-1);
   });
 
@@ -269,7 +269,7 @@ describe('arity, metadata and async', () => {
   });
 
   it('reports transient callback errors from .async calls as CallbackError', async () => {
-    await expect(m.apply_twice.async((x) => (x as number) * 2, 3)).resolves.toBe(12);
+    await expect(m.apply_twice.async((x: number) => x * 2, 3)).resolves.toBe(12);
     await expect(
       m.apply_twice.async(() => {
         throw new TypeError('inside');

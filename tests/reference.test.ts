@@ -68,7 +68,7 @@ describe('seed functions', () => {
     const ptr = ref.fn.create_array(16);
     expect(typeof ptr).toBe('bigint');
     expect(ref.liveAllocations()).toBe(1);
-    expect(ffikit.decode(ptr, 'double', 16)).toEqual(new Float64Array(16));
+    expect(Array.from(ffikit.decode(ptr, 'double', 16) as Float64Array)).toEqual(new Array(16).fill(0));
     ref.fn.free_array(ptr);
     ref.fn.free_array(null);
     expect(ref.liveAllocations()).toBe(0);

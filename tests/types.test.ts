@@ -54,7 +54,7 @@ describe('decode', () => {
     const ptr = ref.fn.create_array(4);
     try {
       expect(ffikit.decode(ptr, 'double')).toBe(0);
-      expect(ffikit.decode(ptr, 'double', 4)).toEqual(new Float64Array(4));
+      expect(Array.from(ffikit.decode(ptr, 'double', 4) as Float64Array)).toEqual([0, 0, 0, 0]);
       ffikit.struct('Pair', { a: 'double', b: 'double' });
       expect(ffikit.decode(ptr, 'Pair')).toEqual({ a: 0, b: 0 });
       expect(ffikit.decode(ptr, 'Pair', 2)).toEqual([
