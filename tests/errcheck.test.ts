@@ -94,6 +94,8 @@ describe('errcheck', () => {
     expect(() => lib.bind({ x: { fn: 'void *non_null(void)', errcheck: Codes } })).toThrow('needs an integer return type');
     expect(() => lib.bind({ x: { fn: 'int status_of(int c)', errcheck: 'null-is-failure' } })).toThrow('needs a pointer');
     expect(() => lib.bind({ x: { fn: 'int status_of(int c)', errcheck: 'strict' as never } })).toThrow(ffikit.DeclarationError);
-    expect(() => lib.bind({ x: { fn: 'int status_of(int c)', errcheck: Codes, arrays: {} } as never })).toThrow("unknown option 'arrays'");
+    expect(() => lib.bind({ x: { fn: 'int status_of(int c)', errcheck: Codes, strict: true } as never })).toThrow(
+      "unknown option 'strict'",
+    );
   });
 });

@@ -61,7 +61,8 @@ describe('seed functions', () => {
     expect(nativeError(() => ref.fn.safe_operation(new Float64Array(1), 0)).message).toBe(
       'safe_operation() failed: ERR_INVALID_SIZE (-2): Invalid size error',
     );
-    expect(nativeError(() => ref.fn.safe_operation(null, 3)).statusName).toBe('ERR_NULL_POINTER');
+    expect(nativeError(() => ref.fn.safe_operation(null, 0)).statusName).toBe('ERR_NULL_POINTER');
+    expect(() => ref.fn.safe_operation(null, 3)).toThrow("argument 'len' expects an integer in [0, 0]");
   });
 
   it('create_array / free_array: owned memory, counted, zero-filled; free(NULL) is a no-op', () => {

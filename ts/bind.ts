@@ -7,12 +7,19 @@ import { callbackFailure, paramCheck, translateNativeThrow, type CallContext, ty
 import { parsePrototype, type ParsedPrototype } from './prototype';
 import { nativeSpelling } from './types';
 import { runAsync, type AsyncState } from './async-queue';
+import { kInternals } from './bound-internals';
+import { compileContracts, type ArrayContract, type CompiledContracts } from './array-contract';
+import { releaseSyncPins, syncPins, unpinArray, type ManagedArray } from './managed-array';
 
 /** Library state a bound function consults on every call. */
 export interface LibraryState extends AsyncState {
   closed: boolean;
   readonly label: string;
   readonly native: native.NativeLibrary;
+  /** Arrays allocated by this library's allocators that are still alive (they keep it loaded). */
+  holds: number;
+  /** Unloads the library once it is closed and nothing (calls, arrays) uses it any more. */
+  tryUnload(): void;
 }
 
 /** What `bind()` accepts per function: a prototype string or an object with options. */
@@ -21,6 +28,8 @@ export interface FunctionSpec {
   readonly fn: string;
   /** How the return value signals failure. */
   readonly errcheck?: unknown;
+  /** Array contracts per pointer parameter (dtype, ndim, shape, length, ...). */
+  readonly arrays?: Readonly<Record<string, ArrayContract>>;
 }
 
 /** Metadata carried by every bound function. */
@@ -82,23 +91,38 @@ function generateSync(
   errcheck: CompiledErrcheck,
   raw: native.RawFunction,
   state: LibraryState,
+  contracts: CompiledContracts | undefined,
 ): (...args: unknown[]) => unknown {
   const n = checks.length;
   const argNames = checks.map((_, i) => `a${i}`);
   const usesContext = checks.some((c) => c.usesContext);
-  const constants: Record<string, unknown> = {};
+  const usesPins = checks.some((c) => c.usesPins === true);
+  const constants: Record<string, unknown> = { ...contracts?.constants };
   const lines: string[] = [];
   lines.push('if (state.closed) throw closed();');
-  lines.push(`if (arguments.length !== ${n}) throw arity(arguments.length);`);
+  const min = contracts?.minArity ?? n;
+  lines.push(
+    min === n
+      ? `if (arguments.length !== ${n}) throw arity(arguments.length);`
+      : `if (arguments.length < ${min} || arguments.length > ${n}) throw arity(arguments.length);`,
+  );
   if (usesContext) lines.push('const ctx = { callbackError: undefined, callbackThrew: false };');
+  const body: string[] = [...(contracts?.lines ?? [])];
   checks.forEach((c, i) => {
     Object.assign(constants, c.constants);
     const conv = `conv${i}(a${i}${usesContext ? ', ctx' : ''})`;
-    if (c.fast) lines.push(`if (!${c.fast.replace(/\bx\b/g, `a${i}`)}) a${i} = ${conv};`);
-    else lines.push(`a${i} = ${conv};`);
+    if (c.fast) body.push(`if (!${c.fast.replace(/\bx\b/g, `a${i}`)}) a${i} = ${conv};`);
+    else body.push(`a${i} = ${conv};`);
   });
+  body.push(`try { r = raw(${argNames.join(', ')}); } catch (e) { throw translate(e); }`);
   lines.push('let r;');
-  lines.push(`try { r = raw(${argNames.join(', ')}); } catch (e) { throw translate(e); }`);
+  if (usesPins) {
+    // ManagedArrays passed in are pinned (a callback disposing one mid-call only defers the free).
+    lines.push('const mark = pins.length;');
+    lines.push(`try {\n    ${body.join('\n    ')}\n  } finally {\n    if (pins.length !== mark) releasePins(mark);\n  }`);
+  } else {
+    lines.push(...body);
+  }
   if (usesContext) lines.push('if (ctx.callbackThrew) throw callbackFailure(ctx);');
   lines.push(checkTail(errcheck, argNames.join(', ')));
 
@@ -114,25 +138,42 @@ function generateSync(
     'ec',
     'NAME',
     'PROTO',
+    'pins',
+    'releasePins',
     ...convNames,
     ...constNames,
   ];
-  const body = `'use strict';\nreturn function bound(${argNames.join(', ')}) {\n  ${lines.join('\n  ')}\n};`;
-  const factory = new Function(...factoryParams, body) as (...deps: unknown[]) => (...args: unknown[]) => unknown;
-  const paramNames = checks.map((c) => c.name);
+  const source = `'use strict';\nreturn function bound(${argNames.join(', ')}) {\n  ${lines.join('\n  ')}\n};`;
+  const factory = new Function(...factoryParams, source) as (...deps: unknown[]) => (...args: unknown[]) => unknown;
   return factory(
     state,
     raw,
     () => closedError(`${name}()`, state.label),
-    (got: number) => arityError(name, paramNames, got),
+    (got: number) => arityError(name, arityNames(checks, contracts), got),
     (e: unknown) => translateNativeThrow(name, e),
     (ctx: CallContext) => callbackFailure(name, ctx),
     errcheck,
     name,
     proto.text,
+    syncPins,
+    releaseSyncPins,
     ...checks.map((c) => c.convert),
     ...constNames.map((k) => constants[k]),
   );
+}
+
+/** Parameter names for arity messages; auto-filled ones are marked optional (`len?`). */
+function arityNames(checks: readonly ParamCheck[], contracts: CompiledContracts | undefined): string[] {
+  return checks.map((c, i) => (contracts?.optional.has(i) ? `${c.name}?` : c.name));
+}
+
+/** The contract statements as a function over an argument array (for `.async`). */
+function contractRunner(n: number, contracts: CompiledContracts | undefined): ((args: unknown[]) => void) | undefined {
+  if (!contracts || contracts.lines.length === 0) return undefined;
+  const names = Object.keys(contracts.constants);
+  const vars = Array.from({ length: n }, (_, i) => `a${i}`);
+  const source = `'use strict';\nreturn function contracts(args) {\n  let ${vars.map((v, i) => `${v} = args[${i}]`).join(', ')};\n  ${contracts.lines.join('\n  ')}\n  ${vars.map((v, i) => `args[${i}] = ${v};`).join(' ')}\n};`;
+  return (new Function(...names, source) as (...deps: unknown[]) => (args: unknown[]) => void)(...names.map((k) => contracts.constants[k]));
 }
 
 function applyErrcheck(errcheck: CompiledErrcheck, r: unknown, name: string, proto: ParsedPrototype, args: unknown[]): unknown {
@@ -162,33 +203,52 @@ function makeAsync(
   errcheck: CompiledErrcheck,
   raw: native.RawFunction,
   state: LibraryState,
+  contracts: CompiledContracts | undefined,
 ): (...args: unknown[]) => Promise<unknown> {
-  const paramNames = checks.map((c) => c.name);
+  const paramNames = arityNames(checks, contracts);
+  const min = contracts?.minArity ?? checks.length;
+  const runContracts = contractRunner(checks.length, contracts);
+  const unpinAll = (ctx: CallContext): void => {
+    for (const a of ctx.pins as ManagedArray[]) unpinArray(a);
+    (ctx.pins as ManagedArray[]).length = 0;
+  };
   return function boundAsync(...args: unknown[]): Promise<unknown> {
-    const ctx: CallContext = { callbackError: undefined, callbackThrew: false };
+    const ctx: CallContext = { callbackError: undefined, callbackThrew: false, pins: [] };
     try {
       if (state.closed) throw closedError(`${name}.async()`, state.label);
-      if (args.length !== checks.length) throw arityError(name, paramNames, args.length);
+      if (args.length < min || args.length > checks.length) throw arityError(name, paramNames, args.length);
+      args.length = checks.length;
+      runContracts?.(args);
       for (let i = 0; i < checks.length; i++) args[i] = (checks[i] as ParamCheck).convert(args[i], ctx);
     } catch (err) {
+      unpinAll(ctx);
       return Promise.reject(err);
     }
     // `args` is referenced by the completion callback, so every buffer stays reachable (pinned)
-    // until the native call has finished; koffi alone would let GC free them mid-call.
+    // until the native call has finished; koffi alone would let GC free them mid-call. ManagedArrays
+    // are pinned explicitly: disposing one meanwhile only defers its free.
     return runAsync(state, `${name}.async()`, (done) => {
+      const finish = (err: unknown, value?: unknown): void => {
+        unpinAll(ctx);
+        done(err, value);
+      };
       try {
         raw.async(...args, (err: unknown, r: unknown) => {
-          if (err) return done(translateNativeThrow(name, err));
-          if (ctx.callbackThrew) return done(callbackFailure(name, ctx));
+          if (err) return finish(translateNativeThrow(name, err));
+          if (ctx.callbackThrew) return finish(callbackFailure(name, ctx));
           try {
-            done(undefined, applyErrcheck(errcheck, r, name, proto, args));
+            finish(undefined, applyErrcheck(errcheck, r, name, proto, args));
           } catch (e) {
-            done(e);
+            finish(e);
           }
         });
       } catch (err) {
-        done(translateNativeThrow(name, err));
+        finish(translateNativeThrow(name, err));
       }
+    }).catch((err: unknown) => {
+      // Rejected before it started (library closed while queued): release the pins too.
+      unpinAll(ctx);
+      throw err;
     });
   };
 }
@@ -201,15 +261,17 @@ export function bindFunction(state: LibraryState, jsName: string, spec: string |
   const where = `bind(): '${jsName}'`;
   let prototype: string;
   let errcheckOption: unknown;
+  let arraysOption: unknown;
   if (typeof spec === 'string') {
     prototype = spec;
   } else if (typeof spec === 'object' && spec !== null && typeof (spec as FunctionSpec).fn === 'string') {
     prototype = spec.fn;
     errcheckOption = spec.errcheck;
-    const unknownKeys = Object.keys(spec).filter((k) => k !== 'fn' && k !== 'errcheck');
+    arraysOption = spec.arrays;
+    const unknownKeys = Object.keys(spec).filter((k) => k !== 'fn' && k !== 'errcheck' && k !== 'arrays');
     if (unknownKeys.length > 0) {
       throw new DeclarationError(
-        `${where}: unknown option${unknownKeys.length > 1 ? 's' : ''} ${unknownKeys.map((k) => `'${k}'`).join(', ')}; expected 'fn' and 'errcheck'.`,
+        `${where}: unknown option${unknownKeys.length > 1 ? 's' : ''} ${unknownKeys.map((k) => `'${k}'`).join(', ')}; expected 'fn', 'errcheck' and 'arrays'.`,
       );
     }
   } else {
@@ -238,16 +300,18 @@ export function bindFunction(state: LibraryState, jsName: string, spec: string |
       { cause: err },
     );
   }
-  const checks = proto.params.map((p) => paramCheck(jsName, p));
-  const fn = generateSync(jsName, proto, checks, errcheck, raw, state) as AnyFn;
+  const contracts = compileContracts(jsName, proto, arraysOption);
+  const checks = proto.params.map((p, i) => paramCheck(jsName, p, contracts?.pointerOptions.get(i)));
+  const fn = generateSync(jsName, proto, checks, errcheck, raw, state, contracts) as AnyFn;
   const info: BoundInfo = Object.freeze({
     symbol: proto.name,
     prototype: proto.text,
     params: Object.freeze(proto.params.map((p) => p.name)),
   });
   Object.defineProperty(fn, 'name', { value: kIdent.test(jsName) ? jsName : `bound ${jsName}` });
-  Object.defineProperty(fn, 'length', { value: checks.length });
-  fn.async = makeAsync(jsName, proto, checks, errcheck, raw, state);
+  Object.defineProperty(fn, 'length', { value: contracts?.minArity ?? checks.length });
+  fn.async = makeAsync(jsName, proto, checks, errcheck, raw, state, contracts);
   fn.info = info;
+  Object.defineProperty(fn, kInternals, { value: Object.freeze({ state, raw, proto }) });
   return Object.freeze(fn);
 }

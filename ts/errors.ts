@@ -145,6 +145,20 @@ export function describeValue(value: unknown): string {
   if (types.isArrayBuffer(value)) return `ArrayBuffer(${value.byteLength} bytes)`;
   if (types.isSharedArrayBuffer(value)) return `SharedArrayBuffer(${value.byteLength} bytes)`;
   if (Array.isArray(value)) return `Array(${value.length})`;
+  // ffikit's array classes, recognised by their registered brands (no import: errors.ts is a leaf).
+  const branded = value as Record<symbol, unknown> & {
+    dtype?: string;
+    shape?: number[];
+    length?: number;
+    disposed?: boolean;
+    isCContiguous?: boolean;
+  };
+  if (branded[Symbol.for('ffikit.NDArray')] === true) {
+    return `NDArray(${branded.dtype}, [${branded.shape?.join(', ')}]${branded.isCContiguous ? '' : ', strided'})`;
+  }
+  if (branded[Symbol.for('ffikit.ManagedArray')] === true) {
+    return `ManagedArray(${branded.dtype}, ${branded.length})${branded.disposed ? ' (disposed)' : ''}`;
+  }
   const ctorName = (value as { constructor?: { name?: string } }).constructor?.name;
   return ctorName && ctorName !== 'Object' ? `${ctorName} object` : 'object';
 }

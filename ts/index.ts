@@ -35,3 +35,7 @@ export {
   type ReferenceOptions,
   type ReferenceFunctions,
 } from './reference';
+export { ManagedArray, isManagedArray, type ManagedArrayOptions, type Allocator, type Deallocator } from './managed-array';
+export { NDArray, type NestedArray } from './ndarray';
+export { DTYPES, type DType, type TypedArrayOf, type ElementOf } from './dtype';
+export type { ArrayContract } from './array-contract';

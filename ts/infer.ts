@@ -1,6 +1,10 @@
 // Compile-time parsing of C prototype strings: 'int add(int a, int b)' → (a: number, b: number) => number.
 
 import type { BoundInfo, FunctionSpec } from './bind';
+import type { ArrayContract } from './array-contract';
+import type { DType } from './dtype';
+import type { ManagedArray } from './managed-array';
+import type { NDArray } from './ndarray';
 import type { ErrcheckFunction, ErrcheckPolicy, ErrorCodeTable, kOkType } from './errcheck';
 
 /**
@@ -188,6 +192,36 @@ type TypedArrayOf<B extends string> = B extends DoubleName
 
 type Named<B extends string> = B extends keyof NamedTypes ? NamedTypes[B] : unknown;
 
+/** The dtype whose elements have the layout of C type B (for ManagedArray / NDArray arguments). */
+type DTypeOfBase<B extends string> = B extends DoubleName
+  ? 'float64'
+  : B extends FloatName
+    ? 'float32'
+    : B extends 'char'
+      ? 'int8' | 'uint8'
+      : B extends Int8Name
+        ? 'int8'
+        : B extends UInt8Name
+          ? 'uint8'
+          : B extends Int16Name
+            ? 'int16'
+            : B extends UInt16Name | Char16Name
+              ? 'uint16'
+              : B extends Int32Name
+                ? 'int32'
+                : B extends UInt32Name | Char32Name
+                  ? 'uint32'
+                  : B extends WideCharName
+                    ? 'uint16' | 'uint32'
+                    : B extends Int64Name
+                      ? 'int64'
+                      : B extends UInt64Name
+                        ? 'uint64'
+                        : never;
+
+/** Native-memory and shaped arrays accepted wherever a matching typed array is. */
+type ArrayObjectsOf<D extends DType> = D extends DType ? ManagedArray<D> | NDArray<D> : never;
+
 /** A callback registered with `lib.register()`: parameters take the handle itself as well as its address. */
 interface CallbackHandle {
   readonly pointer: bigint;
@@ -227,13 +261,13 @@ type PointerIn<T extends TypeInfo> = T['stars'] extends 1
   ? [T['base'], T['constBase'], T['dir']] extends [StringCharName, true, 'in']
     ? string | null
     : T['base'] extends 'void'
-      ? ArrayBufferView | ArrayBuffer | bigint | null
+      ? ArrayBufferView | ArrayBuffer | ManagedArray | NDArray | bigint | null
       : [TypedArrayOf<T['base']>] extends [never]
         ? T['dir'] extends 'in'
           ? NamedIn<T['base']> | bigint | null
           : Named<T['base']>
         : T['dir'] extends 'in'
-          ? TypedArrayOf<T['base']> | bigint | null
+          ? TypedArrayOf<T['base']> | ArrayObjectsOf<DTypeOfBase<T['base']>> | bigint | null
           : TypedArrayOf<T['base']> | [ValueIn<T['base']>] | null
   : T['dir'] extends 'in'
     ? T['base'] extends 'char'
@@ -262,6 +296,18 @@ type MapParams<P extends string[], Acc extends unknown[] = []> = P extends [infe
   ? MapParams<R, [...Acc, ParamType<AnalyzeParam<H>>]>
   : Acc;
 
+// Parameter names, as the runtime parser assigns them (`arg<i>` when unnamed).
+type ParamNameOf<S extends string, I extends number> =
+  StripArrays<Words<Spaced<S>>> extends { words: infer W extends string[] }
+    ? DropName<W>['length'] extends W['length']
+      ? `arg${I}`
+      : Last<W>
+    : `arg${I}`;
+type ParamNames<S extends string> = Trim<S> extends '' | 'void' ? [] : MapNames<Split<S, ','>>;
+type MapNames<P extends string[], Acc extends string[] = []> = P extends [infer H extends string, ...infer R extends string[]]
+  ? MapNames<R, [...Acc, ParamNameOf<H, Acc['length']>]>
+  : Acc;
+
 type StripSemicolon<S extends string> = Trim<S> extends `${infer B};` ? StripSemicolon<B> : Trim<S>;
 
 /** `{ params, result }` for a prototype string, or `never` when it does not parse. */
@@ -270,7 +316,7 @@ export type ParsePrototype<S extends string> =
     ? Words<Spaced<Head>> extends infer HW extends string[]
       ? HW['length'] extends 0 | 1
         ? never
-        : { name: Last<HW>; params: ParamList<Params>; result: ResultType<AnalyzeWords<Init<HW>>> }
+        : { name: Last<HW>; params: ParamList<Params>; names: ParamNames<Params>; result: ResultType<AnalyzeWords<Init<HW>>> }
       : never
     : never;
 
@@ -300,19 +346,71 @@ type ApplyErrcheck<R, E> = [E] extends [undefined]
             ? X
             : R;
 
-type FunctionOf<P extends string, E> =
-  ParsePrototype<P> extends { params: infer A extends unknown[]; result: infer R }
-    ? BoundFunction<A, ApplyErrcheck<R, E>>
+// Parameters an array contract fills automatically: `length: 'len'` and named `shape` entries.
+type AutoNames<A> = A extends object
+  ? {
+      [K in keyof A]: A[K] extends { readonly length: infer L extends string } ? L | ShapeNames<A[K]> : ShapeNames<A[K]>;
+    }[keyof A]
+  : never;
+type ShapeNames<C> = C extends { readonly shape: ReadonlyArray<infer D> } ? Extract<D, string> : never;
+
+// Auto-filled parameters accept undefined; the trailing run of them may be omitted.
+type WithAuto<P extends unknown[], N extends string[], Auto> = [Auto] extends [never]
+  ? P
+  : P extends [...infer PI, infer PL]
+    ? N extends [...infer NI extends string[], infer NL]
+      ? NL extends Auto
+        ? [...WithAuto<PI, NI, Auto>, PL?]
+        : [...MarkAuto<PI, NI, Auto>, PL]
+      : P
+    : P;
+// Parameters whose contract has 2+ dimensions take an NDArray (or { data, shape }), not a flat array.
+type MultiDimNames<A> = A extends object
+  ? {
+      [K in keyof A]: A[K] extends { readonly ndim: 1 }
+        ? never
+        : A[K] extends { readonly ndim: number } | { readonly shape: readonly [unknown, unknown, ...unknown[]] }
+          ? K
+          : never;
+    }[keyof A]
+  : never;
+type MarkMultiDim<P extends unknown[], N extends string[], Multi> = [Multi] extends [never]
+  ? P
+  : {
+      [K in keyof P]: K extends keyof N
+        ? N[K] extends Multi
+          ? Extract<P[K], NDArray> | { readonly data: Extract<P[K], ArrayBufferView>; readonly shape: readonly number[] } | null
+          : P[K]
+        : P[K];
+    };
+type MarkAuto<P extends unknown[], N extends string[], Auto> = {
+  [K in keyof P]: K extends keyof N ? (N[K] extends Auto ? P[K] | undefined : P[K]) : P[K];
+};
+
+type FunctionOf<P extends string, E, A = undefined> =
+  ParsePrototype<P> extends { params: infer Ps extends unknown[]; names: infer N extends string[]; result: infer R }
+    ? BoundFunction<WithAuto<MarkMultiDim<Ps, N, MultiDimNames<A>>, N, AutoNames<A>>, ApplyErrcheck<R, E>>
     : BoundFunction<unknown[], unknown>;
 
 /** What {@link Library.bind} accepts. */
-export type BindSpec = Record<string, string | (FunctionSpec & { readonly errcheck?: ErrorCodeTable | ErrcheckPolicy | ErrcheckFunction })>;
+export type BindSpec = Record<
+  string,
+  | string
+  | (FunctionSpec & {
+      readonly errcheck?: ErrorCodeTable | ErrcheckPolicy | ErrcheckFunction;
+      readonly arrays?: Readonly<Record<string, ArrayContract>>;
+    })
+>;
 
 /** The object {@link Library.bind} returns for a spec. */
 export type Bound<S> = {
   readonly [K in keyof S]: S[K] extends string
     ? FunctionOf<S[K], undefined>
     : S[K] extends { readonly fn: infer P extends string }
-      ? FunctionOf<P, S[K] extends { readonly errcheck: infer E } ? E : undefined>
+      ? FunctionOf<
+          P,
+          S[K] extends { readonly errcheck: infer E } ? E : undefined,
+          S[K] extends { readonly arrays: infer A } ? A : undefined
+        >
       : never;
 };

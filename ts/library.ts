@@ -62,27 +62,22 @@ export class Library implements Disposable {
 
   /**
    * Closes the library. Bound functions throw `ERR_FFIKIT_CLOSED` from now on; async calls already
-   * running finish first, and the library is unloaded once none is left. Idempotent.
+   * running finish first, and ManagedArrays allocated through its functions can still be read and
+   * disposed: the library is unloaded once none of them is left. Idempotent.
    */
   close(): void {
     const state = this[kState];
     if (state.closed) return;
     state.closed = true;
-    if (state.inflight === 0) unload(state);
-    else debug('close %s deferred until %d async calls finish', this.path, state.inflight);
+    if (state.inflight > 0 || state.holds > 0) {
+      debug('close %s: unload deferred (%d async calls, %d arrays still using it)', this.path, state.inflight, state.holds);
+    }
+    state.tryUnload();
   }
 
   /** Same as {@link Library.close}, for `using lib = ffikit.load(...)`. */
   [Symbol.dispose](): void {
     this.close();
-  }
-}
-
-function unload(state: LibraryState): void {
-  try {
-    state.native.unload();
-  } catch (err) {
-    debug('unload failed: %s', (err as Error).message);
   }
 }
 
@@ -102,7 +97,23 @@ function unload(state: LibraryState): void {
 export function load(path: string, options: LoadOptions = {}): Library {
   if (typeof options !== 'object' || options === null) throw argumentError('load', 'options', 'an object such as { sha256 }', options);
   const opened = openCheckedLibrary(path, options);
-  const state: LibraryState = { closed: false, inflight: 0, label: opened.path, native: opened.native };
-  state.onIdle = () => unload(state);
+  let unloaded = false;
+  const state: LibraryState = {
+    closed: false,
+    inflight: 0,
+    holds: 0,
+    label: opened.path,
+    native: opened.native,
+    tryUnload() {
+      if (unloaded || !state.closed || state.inflight > 0 || state.holds > 0) return;
+      unloaded = true;
+      try {
+        state.native.unload();
+      } catch (err) {
+        debug('unload of %s failed: %s', opened.path, (err as Error).message);
+      }
+    },
+  };
+  state.onIdle = () => state.tryUnload();
   return new Library(opened.path, state);
 }

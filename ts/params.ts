@@ -3,7 +3,9 @@
 import { DTYPE_OF, intRange, isWideInt, type Primitive, type TypedArrayName } from './c-types';
 import { types } from 'node:util';
 
-import { ArgumentError, CallbackError, FfikitError, argumentError, describeValue } from './errors';
+import { ArgumentError, CallbackError, DisposedError, FfikitError, argumentError, describeValue } from './errors';
+import { isManagedArray, pinArray, syncPins, type ManagedArray } from './managed-array';
+import { NDArray } from './ndarray';
 import type { ParsedParam } from './prototype';
 import { namedType, type CType } from './types';
 
@@ -11,6 +13,14 @@ import { namedType, type CType } from './types';
 export interface CallContext {
   callbackError?: unknown;
   callbackThrew: boolean;
+  /** ManagedArrays this call uses (async calls); sync calls use the shared `syncPins` stack. */
+  pins?: ManagedArray[];
+}
+
+/** Per-parameter options from an array contract that relax the defaults. */
+export interface PointerOptions {
+  /** Accept SharedArrayBuffer-backed arrays (other threads may write them during the call). */
+  readonly shared?: boolean;
 }
 
 /**
@@ -26,6 +36,8 @@ export interface ParamCheck {
   readonly usesContext: boolean;
   /** Constants the fast expression refers to, by name. */
   readonly constants: Readonly<Record<string, unknown>>;
+  /** True when the converter may pin a ManagedArray (the wrapper must release pins after the call). */
+  readonly usesPins?: boolean;
 }
 
 const kTypedArrays: Record<TypedArrayName, abstract new (...args: never[]) => ArrayBufferView> = {
@@ -55,8 +67,17 @@ function isDetached(view: ArrayBufferView): boolean {
 }
 
 /** Refuses buffers whose memory can move or vanish under C: detached, resizable and growable ones. */
-function checkBufferUsable(fn: string, param: string, expected: string, view: ArrayBufferView): void {
+export function checkBufferUsable(fn: string, param: string, expected: string, view: ArrayBufferView, options: PointerOptions = {}): void {
   const buf = view.buffer as ArrayBuffer & { resizable?: boolean; growable?: boolean };
+  if (types.isSharedArrayBuffer(buf) && options.shared !== true) {
+    throw argumentError(
+      fn,
+      param,
+      expected,
+      view,
+      `Its buffer is a SharedArrayBuffer, which other threads may change during the call; opt in with arrays: { ${param}: { shared: true } } in bind().`,
+    );
+  }
   if (buf.resizable === true || buf.growable === true) {
     throw argumentError(
       fn,
@@ -69,6 +90,24 @@ function checkBufferUsable(fn: string, param: string, expected: string, view: Ar
   if (isDetached(view)) {
     throw argumentError(fn, param, expected, view, 'Its buffer is detached (transferred or closed); pass a live array.');
   }
+}
+
+/** Passes a ManagedArray as its address, pinned (not freed) until the call is over. */
+function managedPointer(
+  fn: string,
+  param: string,
+  expected: string,
+  x: ManagedArray,
+  dtype: string | null,
+  ctx: CallContext | undefined,
+): bigint | null {
+  if (dtype !== null && x.dtype !== dtype) throw argumentError(fn, param, expected, x, `It is a ManagedArray of ${x.dtype}.`);
+  if (x.disposed)
+    throw new DisposedError(`${fn}(): argument '${param}' is a disposed ManagedArray(${x.dtype}, ${x.length}); its memory is gone.`);
+  pinArray(x);
+  (ctx?.pins ?? syncPins).push(x);
+  const ptr = x.pointer;
+  return ptr === 0n ? null : ptr;
 }
 
 function rawPointer(fn: string, param: string, expected: string, x: bigint): bigint | null {
@@ -263,7 +302,7 @@ function callbackCheck(fn: string, p: ParsedParam, type: CType): ParamCheck {
   };
 }
 
-function typedPointerCheck(fn: string, p: ParsedParam, prim: Primitive): ParamCheck {
+function typedPointerCheck(fn: string, p: ParsedParam, prim: Primitive, options: PointerOptions = {}): ParamCheck {
   const t = p.type;
   const arrayName = prim.typedArray as TypedArrayName;
   const Ctor = kTypedArrays[arrayName];
@@ -278,16 +317,19 @@ function typedPointerCheck(fn: string, p: ParsedParam, prim: Primitive): ParamCh
     name: p.name,
     fast,
     usesContext: false,
+    usesPins: true,
     constants: { [`C_${arrayName}`]: Ctor },
-    convert: (x) => {
+    convert: (x, ctx) => {
       if (x === null) return null;
+      if (isManagedArray(x)) return managedPointer(fn, p.name, expected, x, isChar && x.dtype === 'uint8' ? 'uint8' : dtype, ctx);
+      if (NDArray.isNDArray(x)) x = x.contiguousData(`${fn}(): argument '${p.name}'`);
       const tag = ArrayBuffer.isView(x) ? (x as unknown as { [Symbol.toStringTag]: string })[Symbol.toStringTag] : undefined;
       if (
         tag === arrayName ||
         (isChar && (tag === 'Uint8Array' || tag === 'Int8Array')) ||
         (arrayName === 'Uint8Array' && tag === 'Uint8ClampedArray')
       ) {
-        checkBufferUsable(fn, p.name, expected, x as ArrayBufferView);
+        checkBufferUsable(fn, p.name, expected, x as ArrayBufferView, options);
         return x;
       }
       if (typeof x === 'bigint') return rawPointer(fn, p.name, expected, x);
@@ -339,18 +381,21 @@ function stringCheck(fn: string, p: ParsedParam): ParamCheck {
   };
 }
 
-function voidPointerCheck(fn: string, p: ParsedParam): ParamCheck {
-  const expected = 'a typed array, Buffer, DataView, ArrayBuffer, bigint address or null (void *)';
+function voidPointerCheck(fn: string, p: ParsedParam, options: PointerOptions = {}): ParamCheck {
+  const expected = 'a typed array, Buffer, DataView, ArrayBuffer, ManagedArray, bigint address or null (void *)';
   return {
     name: p.name,
     fast: null,
     usesContext: false,
+    usesPins: true,
     constants: {},
-    convert: (x) => {
+    convert: (x, ctx) => {
       if (x === null) return null;
       if (typeof x === 'bigint') return rawPointer(fn, p.name, expected, x);
+      if (isManagedArray(x)) return managedPointer(fn, p.name, expected, x, null, ctx);
+      if (NDArray.isNDArray(x)) x = x.contiguousData(`${fn}(): argument '${p.name}'`);
       if (ArrayBuffer.isView(x)) {
-        checkBufferUsable(fn, p.name, expected, x);
+        checkBufferUsable(fn, p.name, expected, x, options);
         return x;
       }
       if (types.isArrayBuffer(x)) {
@@ -421,24 +466,24 @@ function namedPointerCheck(fn: string, p: ParsedParam, named: CType): ParamCheck
   return opaquePointerCheck(fn, p, `a ${named.name} pointer (bigint address as C returned it) or null`);
 }
 
-function pointerCheck(fn: string, p: ParsedParam): ParamCheck {
+function pointerCheck(fn: string, p: ParsedParam, options: PointerOptions = {}): ParamCheck {
   const t = p.type;
   const prim = t.prim;
   if (!prim) return namedPointerCheck(fn, p, namedType(t.base) as CType);
-  if (t.pointer === 1 && prim.kind === 'void') return voidPointerCheck(fn, p);
+  if (t.pointer === 1 && prim.kind === 'void') return voidPointerCheck(fn, p, options);
   if (t.pointer === 1 && t.constBase && t.direction === 'in' && (prim.isChar || prim.kind === 'char16' || prim.kind === 'char32'))
     return stringCheck(fn, p);
-  if (t.pointer === 1 && prim.typedArray) return typedPointerCheck(fn, p, prim);
+  if (t.pointer === 1 && prim.typedArray) return typedPointerCheck(fn, p, prim, options);
   return multiPointerCheck(fn, p);
 }
 
 /** Builds the check for one declared parameter. */
-export function paramCheck(fn: string, p: ParsedParam): ParamCheck {
+export function paramCheck(fn: string, p: ParsedParam, options: PointerOptions = {}): ParamCheck {
   const t = p.type;
   const named = t.prim ? undefined : namedType(t.base);
   if (t.pointer === 0 && !(named?.kind === 'callback')) return valueCheck(fn, p);
   if (named?.kind === 'callback') return callbackCheck(fn, p, named);
-  return pointerCheck(fn, p);
+  return pointerCheck(fn, p, options);
 }
 
 /** Rethrows what a transient callback threw, once the native call is over. */

@@ -7,6 +7,8 @@ import { errorCodes } from './errcheck';
 import { argumentError, LibraryLoadError, UnsupportedError } from './errors';
 import { load, type Library } from './library';
 import { callbackType } from './types';
+import type { ManagedArray } from './managed-array';
+import { NDArray } from './ndarray';
 import type { Bound } from './infer';
 
 /** The reference library's status codes (mirrors the X-macro table in `ffikit_ref.h`). */
@@ -36,21 +38,46 @@ const referenceSpec = {
   ffikit_simd_status: 'int32_t ffikit_simd_status(void)',
   create_array: { fn: 'double *create_array(size_t len)', errcheck: 'null-is-failure' },
   free_array: 'void free_array(double *arr)',
-  process_with_callback: { fn: 'int32_t process_with_callback(double *data, size_t len, ProgressCallback *callback)', errcheck: Codes },
-  safe_operation: { fn: 'int32_t safe_operation(double *arr, size_t len)', errcheck: Codes },
-  process_1d: { fn: 'int32_t process_1d(double *data, size_t len)', errcheck: Codes },
-  process_2d: { fn: 'int32_t process_2d(double *data, size_t rows, size_t cols)', errcheck: Codes },
-  thread_safe_process: { fn: 'int32_t thread_safe_process(const double *data, size_t len)', errcheck: Codes },
+  process_with_callback: {
+    fn: 'int32_t process_with_callback(double *data, size_t len, ProgressCallback *callback)',
+    errcheck: Codes,
+    arrays: { data: { length: 'len' } },
+  },
+  safe_operation: { fn: 'int32_t safe_operation(double *arr, size_t len)', errcheck: Codes, arrays: { arr: { length: 'len' } } },
+  process_1d: { fn: 'int32_t process_1d(double *data, size_t len)', errcheck: Codes, arrays: { data: { length: 'len' } } },
+  process_2d: {
+    fn: 'int32_t process_2d(double *data, size_t rows, size_t cols)',
+    errcheck: Codes,
+    arrays: { data: { ndim: 2, shape: ['rows', 'cols'], writable: true } },
+  },
+  thread_safe_process: {
+    fn: 'int32_t thread_safe_process(const double *data, size_t len)',
+    errcheck: Codes,
+    arrays: { data: { length: 'len' } },
+  },
   ffikit_processor_stats: { fn: 'int32_t ffikit_processor_stats(_Out_ uint64_t *calls, _Out_ double *total)', errcheck: Codes },
   ffikit_processor_reset: 'void ffikit_processor_reset(void)',
-  simd_add: { fn: 'int32_t simd_add(const float *a, const float *b, float *result, size_t len)', errcheck: Codes },
-  process_data: { fn: 'int32_t process_data(float *data, size_t len)', errcheck: Codes },
-  batch_process: { fn: 'int32_t batch_process(float *data, size_t batch_size, size_t item_size)', errcheck: Codes },
+  simd_add: {
+    fn: 'int32_t simd_add(const float *a, const float *b, float *result, size_t len)',
+    errcheck: Codes,
+    arrays: { a: { length: 'len' }, b: { length: 'len' }, result: { length: 'len', writable: true } },
+  },
+  process_data: { fn: 'int32_t process_data(float *data, size_t len)', errcheck: Codes, arrays: { data: { length: 'len' } } },
+  batch_process: {
+    fn: 'int32_t batch_process(float *data, size_t batch_size, size_t item_size)',
+    errcheck: Codes,
+    arrays: { data: { ndim: 2, shape: ['batch_size', 'item_size'], writable: true } },
+  },
   process_batch: {
     fn: 'int32_t process_batch(const float *data, const size_t *offsets, const size_t *lengths, size_t num_items, float *results)',
     errcheck: Codes,
+    arrays: { offsets: { length: 'num_items' }, lengths: { length: 'num_items' }, results: { length: 'num_items', writable: true } },
   },
-  long_running_operation: { fn: 'int32_t long_running_operation(float *data, size_t len)', errcheck: Codes },
+  long_running_operation: {
+    fn: 'int32_t long_running_operation(float *data, size_t len)',
+    errcheck: Codes,
+    arrays: { data: { length: 'len' } },
+  },
 } as const;
 
 /** The reference library's bound functions, exactly as declared in `ffikit_ref.h`. */
@@ -117,7 +144,10 @@ function locate(): string {
   );
 }
 
-type Float64Like = Float64Array;
+/** 1-D float64 data: a typed array, native memory, or a C-contiguous NDArray. */
+type Float64Like = Float64Array | ManagedArray<'float64'> | NDArray<'float64'>;
+/** 1-D float32 data. */
+type Float32Like = Float32Array | ManagedArray<'float32'> | NDArray<'float32'>;
 
 /**
  * A typed wrapper over the reference library (`ffikit_ref.h`). Methods pass array lengths themselves
@@ -215,28 +245,21 @@ export class ReferenceLibrary implements Disposable {
    * @throws {NativeError} ERR_INVALID_ARGUMENT, ERR_INVALID_SIZE (empty), ERR_NULL_POINTER.
    */
   safeOperation(arr: Float64Like): void {
-    this.fn.safe_operation(arr, arr.length);
+    this.fn.safe_operation(arr);
   }
 
   /** Doubles every element in place. */
   process1d(data: Float64Like): void {
-    this.fn.process_1d(data, data.length);
+    this.fn.process_1d(data);
   }
 
   /**
-   * Adds `r * 1000 + c` to element (r, c) of a row-major rows × cols array, in place.
-   * @throws {ArgumentError} when rows × cols does not match the array length.
+   * Adds `r * 1000 + c` to element (r, c) of a row-major 2-D array, in place.
+   * @param data An NDArray of shape [rows, cols], or a flat Float64Array with `rows` and `cols`.
+   * @throws {ArgumentError} when the shape does not match the data.
    */
-  process2d(data: Float64Like, rows: number, cols: number): void {
-    if (!Number.isSafeInteger(rows) || !Number.isSafeInteger(cols) || rows < 0 || cols < 0 || rows * cols !== data.length) {
-      throw argumentError(
-        'process2d',
-        'rows, cols',
-        `two non-negative integers whose product is the array length (${data.length})`,
-        rows * cols,
-      );
-    }
-    this.fn.process_2d(data, rows, cols);
+  process2d(data: NDArray<'float64'> | Float64Array, rows?: number, cols?: number): void {
+    this.fn.process_2d(NDArray.isNDArray(data) ? data : asMatrix('process2d', data, rows, cols));
   }
 
   /**
@@ -244,12 +267,12 @@ export class ReferenceLibrary implements Disposable {
    * @throws {CallbackError} after the call when `onProgress` threw.
    */
   processWithCallback(data: Float64Like, onProgress: ((current: number, total: number) => void) | null): void {
-    this.fn.process_with_callback(data, data.length, onProgress);
+    this.fn.process_with_callback(data, undefined, onProgress);
   }
 
   /** Records a call and the sum of `data` in the library's mutex-guarded singleton. */
   threadSafeProcess(data: Float64Like): void {
-    this.fn.thread_safe_process(data, data.length);
+    this.fn.thread_safe_process(data);
   }
 
   /** The singleton's call count and running total. */
@@ -272,33 +295,42 @@ export class ReferenceLibrary implements Disposable {
    */
   simdAdd(a: Float32Array, b: Float32Array, out: Float32Array = new Float32Array(a.length)): Float32Array {
     if (b.length !== a.length || out.length !== a.length) {
-      throw argumentError('simdAdd', 'b, out', `arrays of the same length as a (${a.length})`, b.length !== a.length ? b : out);
+      throw argumentError(
+        'simdAdd',
+        b.length !== a.length ? 'b' : 'out',
+        `a Float32Array of the same length as a (${a.length})`,
+        b.length !== a.length ? b : out,
+      );
     }
-    this.fn.simd_add(a, b, out, a.length);
+    this.fn.simd_add(a, b, out);
     return out;
   }
 
   /** Normalizes to zero mean and unit variance in place; refuses NaN/Infinity (array unchanged). */
-  processData(data: Float32Array): void {
-    this.fn.process_data(data, data.length);
+  processData(data: Float32Like): void {
+    this.fn.process_data(data);
   }
 
-  /** Normalizes each row of a row-major batch of `itemSize`-element rows. */
-  batchProcess(data: Float32Array, itemSize: number): void {
-    if (!Number.isSafeInteger(itemSize) || itemSize <= 0 || data.length % itemSize !== 0) {
+  /**
+   * Normalizes each row of a row-major batch, in place.
+   * @param data An NDArray of shape [batchSize, itemSize], or a flat Float32Array with `itemSize`.
+   */
+  batchProcess(data: NDArray<'float32'> | Float32Array, itemSize?: number): void {
+    if (NDArray.isNDArray(data)) return this.fn.batch_process(data);
+    if (itemSize === undefined || !Number.isSafeInteger(itemSize) || itemSize <= 0 || data.length % itemSize !== 0) {
       throw argumentError('batchProcess', 'itemSize', `a positive integer dividing the array length (${data.length})`, itemSize);
     }
-    this.fn.batch_process(data, data.length / itemSize, itemSize);
+    this.fn.batch_process(new NDArray(data, [data.length / itemSize, itemSize]));
   }
 
   /** 64 CPU-bound passes over `data` (time ∝ length); every finite element ends at 2. */
-  longRunningOperation(data: Float32Array): void {
-    this.fn.long_running_operation(data, data.length);
+  longRunningOperation(data: Float32Like): void {
+    this.fn.long_running_operation(data);
   }
 
   /** Same as {@link ReferenceLibrary.longRunningOperation}, off the main thread. */
-  longRunningOperationAsync(data: Float32Array): Promise<void> {
-    return this.fn.long_running_operation.async(data, data.length);
+  longRunningOperationAsync(data: Float32Like): Promise<void> {
+    return this.fn.long_running_operation.async(data);
   }
 
   /** Closes the library (bound functions throw ERR_FFIKIT_CLOSED afterwards). Idempotent. */
@@ -309,6 +341,24 @@ export class ReferenceLibrary implements Disposable {
   [Symbol.dispose](): void {
     this.close();
   }
+}
+
+function asMatrix(where: string, data: Float64Array, rows: number | undefined, cols: number | undefined): NDArray<'float64'> {
+  if (
+    !Number.isSafeInteger(rows) ||
+    !Number.isSafeInteger(cols) ||
+    (rows as number) < 0 ||
+    (cols as number) < 0 ||
+    (rows as number) * (cols as number) !== data.length
+  ) {
+    throw argumentError(
+      where,
+      'rows, cols',
+      `two non-negative integers whose product is the array length (${data.length})`,
+      rows === undefined || cols === undefined ? undefined : (rows as number) * (cols as number),
+    );
+  }
+  return new NDArray(data, [rows as number, cols as number]);
 }
 
 /**

@@ -8,7 +8,9 @@ import type { Equal, Expect } from './helpers';
 declare const lib: Library;
 
 type Wide = number | bigint;
-type F64 = Float64Array | bigint | null;
+type F64 = Float64Array | ffikit.ManagedArray<'float64'> | ffikit.NDArray<'float64'> | bigint | null;
+type F32 = Float32Array | ffikit.ManagedArray<'float32'> | ffikit.NDArray<'float32'> | bigint | null;
+type U64 = BigUint64Array | ffikit.ManagedArray<'uint64'> | ffikit.NDArray<'uint64'> | bigint | null;
 
 // ---------------------------------------------------------------------------------------------
 // Plain prototypes through bind()
@@ -33,7 +35,25 @@ export type PlainTests = [
   Expect<Equal<ReturnType<typeof m.strlen>, Wide>>,
   Expect<Equal<ReturnType<typeof m.getenv>, string | null>>,
   Expect<Equal<Parameters<typeof m.fill>, [F64, Wide, number]>>,
-  Expect<Equal<Parameters<typeof m.format>, [Int8Array | Uint8Array | bigint | null, Wide, string | null]>>,
+  Expect<
+    Equal<
+      Parameters<typeof m.format>,
+      [
+        (
+          | Int8Array
+          | Uint8Array
+          | ffikit.ManagedArray<'int8'>
+          | ffikit.NDArray<'int8'>
+          | ffikit.ManagedArray<'uint8'>
+          | ffikit.NDArray<'uint8'>
+          | bigint
+          | null
+        ),
+        Wide,
+        string | null,
+      ]
+    >
+  >,
   Expect<Equal<ReturnType<typeof m.fill>, void>>,
   Expect<Equal<ReturnType<typeof m.raw>, bigint | null>>,
   Expect<Equal<Parameters<typeof m.minmax>, [F64, Wide, Float64Array | [number] | null, Float64Array | [number] | null]>>,
@@ -147,7 +167,12 @@ export type ErrcheckTests = [
   Expect<Equal<ReturnType<typeof e.noErrcheck>, number>>,
   Expect<Equal<ReturnType<typeof e.undefinedErrcheck>, number>>,
   // errcheck never changes the parameters
-  Expect<Equal<Parameters<typeof e.errnoWide>, [number, ArrayBufferView | ArrayBuffer | bigint | null, Wide]>>,
+  Expect<
+    Equal<
+      Parameters<typeof e.errnoWide>,
+      [number, ArrayBufferView | ArrayBuffer | ffikit.ManagedArray | ffikit.NDArray | bigint | null, Wide]
+    >
+  >,
   Expect<Equal<Parameters<typeof e.nullFailStr.async>, [string | null]>>,
 ];
 
@@ -180,20 +205,20 @@ type Ref = ReturnType<typeof ffikit.reference>['fn'];
 type SafeOperation = Ref['safe_operation'];
 
 export type ReferenceTests = [
-  Expect<Equal<Parameters<SafeOperation>, [Float64Array | bigint | null, number | bigint]>>,
+  // array contracts make the length optional: filled from the array when omitted, checked when given
+  Expect<Equal<Parameters<SafeOperation>, [F64, (number | bigint)?]>>,
   Expect<Equal<ReturnType<SafeOperation>, void>>,
   Expect<Equal<ReturnType<SafeOperation['async']>, Promise<void>>>,
   Expect<Equal<ffikit.ReferenceFunctions, Ref>>,
-  Expect<Equal<Parameters<Ref['process_2d']>, [F64, Wide, Wide]>>,
-  Expect<
-    Equal<Parameters<Ref['simd_add']>, [Float32Array | bigint | null, Float32Array | bigint | null, Float32Array | bigint | null, Wide]>
-  >,
+  // a 2-D contract wants an NDArray (or { data, shape }); rows and cols come from its shape
   Expect<
     Equal<
-      Parameters<Ref['process_batch']>,
-      [Float32Array | bigint | null, BigUint64Array | bigint | null, BigUint64Array | bigint | null, Wide, Float32Array | bigint | null]
+      Parameters<Ref['process_2d']>,
+      [ffikit.NDArray<'float64'> | { readonly data: Float64Array; readonly shape: readonly number[] } | null, Wide?, Wide?]
     >
   >,
+  Expect<Equal<Parameters<Ref['simd_add']>, [F32, F32, F32, Wide?]>>,
+  Expect<Equal<Parameters<Ref['process_batch']>, [F32, U64, U64, Wide | undefined, F32]>>,
   Expect<Equal<Parameters<Ref['ffikit_error_codes']>, [Int32Array | [number] | null, Wide, BigUint64Array | [Wide] | null]>>,
   Expect<Equal<ReturnType<Ref['ffikit_error_codes']>, number>>,
   Expect<Equal<Parameters<Ref['ffikit_processor_stats']>, [BigUint64Array | [Wide] | null, Float64Array | [number] | null]>>,
@@ -212,5 +237,7 @@ ref.fn.safe_operation(new Float64Array(3), 3);
 void ref.fn.long_running_operation.async(new Float32Array(8), 8);
 // @ts-expect-error -- safe_operation takes a Float64Array
 ref.fn.safe_operation(new Float32Array(3), 3);
-// @ts-expect-error -- and its length
+// the length may be omitted: the array contract fills it
 ref.fn.safe_operation(new Float64Array(3));
+// @ts-expect-error -- but not the array
+ref.fn.safe_operation();

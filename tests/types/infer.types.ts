@@ -1,6 +1,7 @@
 // Compile-time tests of prototype inference: primitives, their C spellings, pointers and syntax.
 // Type-checked only (`npx tsc -p tests/types/tsconfig.json`), never run.
 
+import type * as ffikit from '../../ts/index';
 import type { ParsePrototype } from '../../ts/index';
 import type { Equal, Expect, Param, Params, Result, Returns, Sig } from './helpers';
 
@@ -104,7 +105,32 @@ export type ValueTests = [
 // Pointers
 // ---------------------------------------------------------------------------------------------
 
-type In<T> = T | bigint | null;
+type DTypeOfArray<T> = T extends Float64Array
+  ? 'float64'
+  : T extends Float32Array
+    ? 'float32'
+    : T extends Int8Array
+      ? 'int8'
+      : T extends Uint8ClampedArray
+        ? never
+        : T extends Uint8Array
+          ? 'uint8'
+          : T extends Int16Array
+            ? 'int16'
+            : T extends Uint16Array
+              ? 'uint16'
+              : T extends Int32Array
+                ? 'int32'
+                : T extends Uint32Array
+                  ? 'uint32'
+                  : T extends BigInt64Array
+                    ? 'int64'
+                    : T extends BigUint64Array
+                      ? 'uint64'
+                      : never;
+type ArrayObjects<D> = D extends ffikit.DType ? ffikit.ManagedArray<D> | ffikit.NDArray<D> : never;
+// A pointer parameter takes the typed array, a ManagedArray or NDArray of the same dtype, an address or NULL.
+type In<T> = T | ArrayObjects<DTypeOfArray<T>> | bigint | null;
 
 export type PointerTests = [
   // strings
@@ -163,8 +189,8 @@ export type PointerTests = [
   Expect<Equal<Param<'const float *__restrict'>, In<Float32Array>>>,
 
   // void *: any buffer
-  Expect<Equal<Param<'void *'>, ArrayBufferView | ArrayBuffer | bigint | null>>,
-  Expect<Equal<Param<'const void *'>, ArrayBufferView | ArrayBuffer | bigint | null>>,
+  Expect<Equal<Param<'void *'>, ArrayBufferView | ArrayBuffer | ffikit.ManagedArray | ffikit.NDArray | bigint | null>>,
+  Expect<Equal<Param<'const void *'>, ArrayBufferView | ArrayBuffer | ffikit.ManagedArray | ffikit.NDArray | bigint | null>>,
 
   // pointer results are addresses
   Expect<Equal<Returns<'void *'>, bigint | null>>,

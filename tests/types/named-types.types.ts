@@ -8,6 +8,7 @@
 // only some of them, depending on file order. Augmentations are program-wide, so these names are
 // visible to every file in this folder.
 
+import type * as ffikit from '../../ts/index';
 import type { Library } from '../../ts/index';
 import type { Equal, Expect, Param, Params, Returns, Sig } from './helpers';
 
@@ -54,7 +55,10 @@ export type NamedTypeTests = [
   Expect<Equal<Param<'OnEvent'>, CallbackArg>>,
   Expect<Equal<Param<'OnEvent *'>, CallbackArg>>,
   Expect<
-    Equal<Params<'int subscribe(Handle h, OnEvent *cb, void *user)'>, [Handle, CallbackArg, ArrayBufferView | ArrayBuffer | bigint | null]>
+    Equal<
+      Params<'int subscribe(Handle h, OnEvent *cb, void *user)'>,
+      [Handle, CallbackArg, ArrayBufferView | ArrayBuffer | ffikit.ManagedArray | ffikit.NDArray | bigint | null]
+    >
   >,
   // pointers to pointers of named types stay arrays / addresses
   Expect<Equal<Param<'Point **'>, unknown[] | bigint | null>>,

@@ -143,3 +143,21 @@ export function asyncCallLimit(): number {
 }
 
 export const koffiVersion: string = koffi.version;
+
+/** Allocates `bytes` bytes of native memory (malloc); returns its address. */
+export function allocBytes(bytes: number): bigint {
+  return koffi.alloc('uint8_t', bytes) as bigint;
+}
+
+/** Frees memory from {@link allocBytes}. */
+export function freeBytes(ptr: bigint): void {
+  koffi.free(ptr);
+}
+
+/**
+ * An ArrayBuffer over native memory. It cannot be detached or revoked: the caller must make sure no
+ * view outlives the memory.
+ */
+export function viewBytes(ptr: bigint, bytes: number): ArrayBuffer {
+  return koffi.view(ptr, bytes);
+}

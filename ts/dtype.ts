@@ -1,0 +1,88 @@
+// Element types (NumPy-style dtype names) and the typed arrays, C types and sizes they map to.
+
+import { argumentError } from './errors';
+
+/** Every element type ffikit arrays support. */
+export type DType = 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64' | 'float32' | 'float64';
+
+/** The typed array holding elements of a dtype. */
+export type TypedArrayOf<D extends DType> = {
+  int8: Int8Array;
+  uint8: Uint8Array;
+  int16: Int16Array;
+  uint16: Uint16Array;
+  int32: Int32Array;
+  uint32: Uint32Array;
+  int64: BigInt64Array;
+  uint64: BigUint64Array;
+  float32: Float32Array;
+  float64: Float64Array;
+}[D];
+
+/** The JS value of one element of a dtype. */
+export type ElementOf<D extends DType> = D extends 'int64' | 'uint64' ? bigint : number;
+
+/** Any typed array ffikit arrays can wrap. */
+export type AnyTypedArray = TypedArrayOf<DType>;
+
+interface DTypeInfo {
+  readonly name: DType;
+  readonly bytes: number;
+  readonly ctor: {
+    new (buffer: ArrayBufferLike, byteOffset?: number, length?: number): AnyTypedArray;
+    new (length: number): AnyTypedArray;
+  };
+  readonly ctorName: string;
+  /** The C element type, as prototypes and the FFI layer spell it. */
+  readonly ctype: string;
+}
+
+function info(name: DType, ctor: DTypeInfo['ctor'], ctype: string): DTypeInfo {
+  return {
+    name,
+    bytes: (ctor as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT,
+    ctor,
+    ctorName: (ctor as unknown as { name: string }).name,
+    ctype,
+  };
+}
+
+const table: Readonly<Record<DType, DTypeInfo>> = {
+  int8: info('int8', Int8Array as unknown as DTypeInfo['ctor'], 'int8_t'),
+  uint8: info('uint8', Uint8Array as unknown as DTypeInfo['ctor'], 'uint8_t'),
+  int16: info('int16', Int16Array as unknown as DTypeInfo['ctor'], 'int16_t'),
+  uint16: info('uint16', Uint16Array as unknown as DTypeInfo['ctor'], 'uint16_t'),
+  int32: info('int32', Int32Array as unknown as DTypeInfo['ctor'], 'int32_t'),
+  uint32: info('uint32', Uint32Array as unknown as DTypeInfo['ctor'], 'uint32_t'),
+  int64: info('int64', BigInt64Array as unknown as DTypeInfo['ctor'], 'int64_t'),
+  uint64: info('uint64', BigUint64Array as unknown as DTypeInfo['ctor'], 'uint64_t'),
+  float32: info('float32', Float32Array as unknown as DTypeInfo['ctor'], 'float'),
+  float64: info('float64', Float64Array as unknown as DTypeInfo['ctor'], 'double'),
+};
+
+const byCtorName = new Map<string, DTypeInfo>(Object.values(table).map((d) => [d.ctorName, d]));
+
+/** All dtype names. */
+export const DTYPES: readonly DType[] = Object.freeze(Object.keys(table) as DType[]);
+
+/** Looks up a dtype, throwing an ArgumentError naming the valid ones. */
+export function dtypeInfo(where: string, dtype: unknown): DTypeInfo {
+  const found = typeof dtype === 'string' ? table[dtype as DType] : undefined;
+  if (!found) throw argumentError(where, 'dtype', `one of ${DTYPES.join(', ')}`, dtype);
+  return found;
+}
+
+/**
+ * The dtype of a typed array, by its tag (realm-independent); undefined for Uint8ClampedArray,
+ * Float16Array, DataView and non-views.
+ */
+export function dtypeOfArray(value: unknown): DType | undefined {
+  if (!ArrayBuffer.isView(value)) return undefined;
+  const tag = (value as unknown as { [Symbol.toStringTag]?: string })[Symbol.toStringTag];
+  return tag === undefined ? undefined : byCtorName.get(tag)?.name;
+}
+
+/** The typed-array constructor name for a dtype (`'float64'` → `'Float64Array'`). */
+export function arrayNameOf(dtype: DType): string {
+  return table[dtype].ctorName;
+}

@@ -1,0 +1,423 @@
+// ManagedArray: native memory with one owner, one disposer, scoped views and a GC backstop.
+
+import { inspect } from 'node:util';
+
+import { boundInternals } from './bound-internals';
+import { dtypeInfo, dtypeOfArray, type AnyTypedArray, type DType, type ElementOf, type TypedArrayOf } from './dtype';
+import { argumentError, DisposedError, NativeError } from './errors';
+import * as native from './native/koffi';
+
+/** A native allocator: called with an element count, returns the address (or null on failure). */
+export type Allocator = (length: number) => unknown;
+/** A native deallocator: called once with the address the allocator returned. */
+export type Deallocator = (pointer: bigint) => unknown;
+
+/** Options of {@link ManagedArray.create} and {@link ManagedArray.from}. */
+export interface ManagedArrayOptions {
+  /**
+   * Allocates the memory, called with the element count (like the seed's `create_array(len)`), e.g. a
+   * bound `double *create_array(size_t len)`. Default: ffikit's allocator (malloc).
+   */
+  readonly alloc?: Allocator;
+  /** Frees it, e.g. a bound `void free_array(double *arr)`. Required with `alloc`. */
+  readonly free?: Deallocator;
+}
+
+interface Owner {
+  free(ptr: bigint): void;
+  /** Releases the hold on the allocator's library (its unload waits for every array). */
+  release(): void;
+  readonly label: string;
+}
+
+/** What the finalizer needs, without a reference to the array itself. */
+interface Backstop {
+  ptr: bigint;
+  owner: Owner;
+  describe: string;
+  site: Error;
+  freed: boolean;
+}
+
+const kManaged = Symbol.for('ffikit.ManagedArray');
+const kPin = Symbol('ffikit.pin');
+const kUnpin = Symbol('ffikit.unpin');
+const warnedSites = new Set<string>();
+
+function creationSite(site: Error): string {
+  const frames = (site.stack ?? '').split('\n').slice(1);
+  const user = frames.find((f) => !/[\\/](ts|dist)[\\/](managed-array|ndarray)\.[jt]s/.test(f) && !f.includes('node:internal'));
+  return (user ?? frames[0] ?? '    at <unknown>').trim().replace(/^at /, '');
+}
+
+const backstop = new FinalizationRegistry<Backstop>((held) => {
+  if (held.freed) return;
+  held.freed = true;
+  try {
+    held.owner.free(held.ptr);
+  } finally {
+    held.owner.release();
+  }
+  const where = creationSite(held.site);
+  if (warnedSites.has(where)) return;
+  warnedSites.add(where);
+  process.emitWarning(
+    `${held.describe} created at ${where} was never disposed; the garbage collector freed it. Call dispose() or declare it with \`using\`.`,
+    { code: 'FFIKIT_UNDISPOSED', type: 'ResourceWarning' },
+  );
+});
+
+/** Calls currently using an array (sync calls push here so a callback cannot free it mid-call). */
+export const syncPins: ManagedArray[] = [];
+
+function defaultOwner(): Owner {
+  return { free: (p) => native.freeBytes(p), release: () => undefined, label: 'ffikit allocator' };
+}
+
+function customOwner(alloc: Allocator, free: Deallocator): Owner {
+  const internals = boundInternals(free);
+  if (internals) {
+    // Bound deallocators are called directly so an array can still be freed after lib.close(); the
+    // library stays loaded until every array it allocated is gone.
+    internals.state.holds++;
+    let released = false;
+    return {
+      free: (p) => {
+        internals.raw(p);
+      },
+      release: () => {
+        if (released) return;
+        released = true;
+        internals.state.holds--;
+        internals.state.tryUnload();
+      },
+      label: boundInternals(alloc)?.proto.name ?? (alloc.name || 'alloc'),
+    };
+  }
+  return { free: (p) => void free(p), release: () => undefined, label: alloc.name || 'alloc' };
+}
+
+function checkLength(where: string, length: unknown, bytes: number): number {
+  if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0) {
+    throw argumentError(where, 'length', 'a non-negative integer element count', length);
+  }
+  // V8 cannot view more than this in one ArrayBuffer; refuse up front rather than on first access.
+  if (length * bytes > 2 ** 32) throw argumentError(where, 'length', `at most ${Math.floor(2 ** 32 / bytes)} elements`, length);
+  return length;
+}
+
+/**
+ * An array in native memory with exactly one owner. Pass it to pointer parameters (zero-copy: C gets
+ * its address). Free it with `dispose()` or `using`; a `FinalizationRegistry` frees forgotten arrays
+ * and warns once per creation site.
+ *
+ * Native memory cannot be revoked from JS (its views cannot be detached), so views are only handed out
+ * inside {@link ManagedArray.withView}; never keep one after the callback returns.
+ *
+ * Disposal while a native call uses the array (an `.async` call, or a callback running inside a sync
+ * call) waits: the array counts as disposed at once and is freed when the last call settles.
+ * @example
+ * using arr = ffikit.ManagedArray.create('float64', 1000, { alloc: m.create_array, free: m.free_array });
+ * m.process_1d(arr, arr.length);
+ * arr.read(0);
+ */
+export class ManagedArray<D extends DType = DType> implements Disposable {
+  readonly #dtype: D;
+  readonly #length: number;
+  readonly #bytes: number;
+  readonly #info: ReturnType<typeof dtypeInfo>;
+  readonly #owner: Owner;
+  readonly #held: Backstop;
+  #ptr: bigint;
+  #disposed = false;
+  #pins = 0;
+  #viewDepth = 0;
+  #view: AnyTypedArray | undefined;
+
+  private constructor(dtype: D, length: number, ptr: bigint, owner: Owner, site: Error) {
+    this.#dtype = dtype;
+    this.#info = dtypeInfo('ManagedArray', dtype);
+    this.#length = length;
+    this.#bytes = length * this.#info.bytes;
+    this.#ptr = ptr;
+    this.#owner = owner;
+    this.#held = { ptr, owner, describe: `ManagedArray(${dtype}, ${length})`, site, freed: false };
+    if (ptr !== 0n) backstop.register(this, this.#held, this.#held);
+  }
+
+  /**
+   * Allocates `length` zero-filled elements.
+   * @throws {ArgumentError} for a bad dtype, length or allocator pair.
+   * @throws {NativeError} when the allocator returns NULL.
+   */
+  static create<D extends DType>(dtype: D, length: number, options: ManagedArrayOptions = {}): ManagedArray<D> {
+    const site = new Error();
+    const info = dtypeInfo('ManagedArray.create', dtype);
+    checkLength('ManagedArray.create', length, info.bytes);
+    const { alloc, free } = options;
+    if ((alloc === undefined) !== (free === undefined)) {
+      throw argumentError(
+        'ManagedArray.create',
+        alloc === undefined ? 'alloc' : 'free',
+        'an alloc and a free function together',
+        alloc ?? free,
+      );
+    }
+    if (alloc !== undefined && typeof alloc !== 'function') throw argumentError('ManagedArray.create', 'alloc', 'a function', alloc);
+    if (free !== undefined && typeof free !== 'function') throw argumentError('ManagedArray.create', 'free', 'a function', free);
+    if (alloc) checkAllocatorType(alloc, dtype);
+    if (length === 0) return new ManagedArray(dtype, 0, 0n, defaultOwner(), site);
+
+    let ptr: unknown;
+    let owner: Owner;
+    if (alloc && free) {
+      owner = customOwner(alloc, free);
+      try {
+        ptr = alloc(length);
+      } catch (err) {
+        owner.release();
+        throw err;
+      }
+    } else {
+      owner = defaultOwner();
+      ptr = native.allocBytes(info.bytes * length);
+    }
+    if (typeof ptr !== 'bigint' || ptr === 0n) {
+      owner.release();
+      if (ptr === null || ptr === 0n) {
+        throw new NativeError(owner.label, 0, 'NULL', `${owner.label}() failed: NULL (0): could not allocate ${length} ${dtype} elements`);
+      }
+      throw argumentError('ManagedArray.create', 'alloc', 'a function returning a pointer (bigint) or null', ptr);
+    }
+    const array = new ManagedArray(dtype, length, ptr, owner, site);
+    if (!alloc) new Uint8Array(array.#viewBuffer()).fill(0);
+    return array;
+  }
+
+  /** Copies a typed array into a new ManagedArray of the same dtype. */
+  static from<D extends DType>(source: TypedArrayOf<D>, options: ManagedArrayOptions = {}): ManagedArray<D> {
+    const dtype = dtypeOfArray(source) as D | undefined;
+    if (dtype === undefined) throw argumentError('ManagedArray.from', 'source', 'a typed array (Float64Array, Int32Array, ...)', source);
+    const array = ManagedArray.create(dtype, source.length, options);
+    if (source.length > 0) array.withView((view) => (view as AnyTypedArray).set(source as never));
+    return array;
+  }
+
+  /** Element type. */
+  get dtype(): D {
+    return this.#dtype;
+  }
+
+  /** Number of elements. */
+  get length(): number {
+    return this.#length;
+  }
+
+  /** Size in bytes. */
+  get byteLength(): number {
+    return this.#bytes;
+  }
+
+  /** True once dispose() was called (the memory may still wait for a running call). */
+  get disposed(): boolean {
+    return this.#disposed;
+  }
+
+  /**
+   * The native address (0n for an empty array).
+   * @throws {DisposedError} after dispose().
+   */
+  get pointer(): bigint {
+    this.#check('pointer');
+    return this.#ptr;
+  }
+
+  /** Reads element `index`. */
+  read(index: number): ElementOf<D> {
+    this.#check('read');
+    this.#index('read', index);
+    return this.#access()[index] as ElementOf<D>;
+  }
+
+  /** Writes element `index`; the value must fit the dtype exactly (no silent truncation). */
+  write(index: number, value: ElementOf<D>): void {
+    this.#check('write');
+    this.#index('write', index);
+    this.#access()[index] = checkElement(this.#dtype, value) as never;
+  }
+
+  /** A copy of the contents as an ordinary typed array (safe to keep). */
+  toTypedArray(): TypedArrayOf<D> {
+    this.#check('toTypedArray');
+    if (this.#length === 0) return new this.#info.ctor(0) as TypedArrayOf<D>;
+    return this.#access().slice() as TypedArrayOf<D>;
+  }
+
+  /**
+   * Runs `fn` with a zero-copy typed array over the native memory and returns its result. The view
+   * is valid only until `fn` returns (or, for an async `fn`, until its promise settles): keeping it
+   * longer is a use-after-free once the array is disposed. Disposing inside `fn` waits for it.
+   */
+  withView<R>(fn: (view: TypedArrayOf<D>) => R): R {
+    this.#check('withView');
+    if (typeof fn !== 'function') throw argumentError('withView', 'fn', 'a function', fn);
+    const view = this.#length === 0 ? new this.#info.ctor(0) : new this.#info.ctor(this.#viewBuffer());
+    this.#viewDepth++;
+    let result: R;
+    try {
+      result = fn(view as TypedArrayOf<D>);
+    } catch (err) {
+      this.#leaveView();
+      throw err;
+    }
+    if (result instanceof Promise) {
+      return result.finally(() => this.#leaveView()) as R;
+    }
+    this.#leaveView();
+    return result;
+  }
+
+  /** Frees the memory (now, or when the calls using it settle). Idempotent. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#view = undefined;
+    this.#maybeFree();
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  /** @internal marks the array as used by a native call */
+  [kPin](): void {
+    this.#check('pass to a native call');
+    this.#pins++;
+  }
+
+  /** @internal */
+  [kUnpin](): void {
+    this.#pins--;
+    this.#maybeFree();
+  }
+
+  /** @internal */
+  get [kManaged](): true {
+    return true;
+  }
+
+  [inspect.custom](): string {
+    return `ManagedArray(${this.#dtype}, ${this.#length})${this.#disposed ? ' <disposed>' : ''}`;
+  }
+
+  #check(op: string): void {
+    if (this.#disposed)
+      throw new DisposedError(`ManagedArray(${this.#dtype}, ${this.#length}).${op}: the array was disposed; its memory is gone.`);
+  }
+
+  #index(op: string, index: unknown): void {
+    if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index >= this.#length) {
+      throw argumentError(`ManagedArray.${op}`, 'index', `an integer in [0, ${this.#length - 1}]`, index);
+    }
+  }
+
+  #viewBuffer(): ArrayBuffer {
+    return native.viewBytes(this.#ptr, this.#bytes);
+  }
+
+  #access(): AnyTypedArray {
+    // Kept private: never handed out, so it cannot outlive the memory.
+    this.#view ??= new this.#info.ctor(this.#viewBuffer());
+    return this.#view;
+  }
+
+  #leaveView(): void {
+    this.#viewDepth--;
+    this.#maybeFree();
+  }
+
+  #maybeFree(): void {
+    if (!this.#disposed || this.#pins > 0 || this.#viewDepth > 0 || this.#held.freed) return;
+    this.#held.freed = true;
+    backstop.unregister(this.#held);
+    if (this.#ptr === 0n) return;
+    const ptr = this.#ptr;
+    this.#ptr = 0n;
+    try {
+      this.#owner.free(ptr);
+    } finally {
+      this.#owner.release();
+    }
+  }
+}
+
+/** True for ManagedArrays from any copy of this module (realm- and duplicate-install-independent). */
+export function isManagedArray(value: unknown): value is ManagedArray {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[kManaged] === true;
+}
+
+/** @internal pin for the duration of a call */
+export function pinArray(array: ManagedArray): void {
+  array[kPin]();
+}
+
+/** @internal */
+export function unpinArray(array: ManagedArray): void {
+  array[kUnpin]();
+}
+
+/** Releases sync pins above `mark` (called by generated wrappers after the native call). */
+export function releaseSyncPins(mark: number): void {
+  while (syncPins.length > mark) (syncPins.pop() as ManagedArray)[kUnpin]();
+}
+
+function checkAllocatorType(alloc: Allocator, dtype: DType): void {
+  const internals = boundInternals(alloc);
+  if (!internals) return;
+  const result = internals.proto.result;
+  const elem = result.prim ? dtypeOfCanonical(result.prim.canonical) : undefined;
+  if (result.pointer !== 1 || (result.prim?.kind !== 'void' && elem !== dtype)) {
+    throw argumentError(
+      'ManagedArray.create',
+      'alloc',
+      `an allocator returning ${dtype === 'float64' ? 'double' : dtype} * (or void *)`,
+      alloc,
+      `${internals.proto.name} returns ${result.text}.`,
+    );
+  }
+}
+
+function dtypeOfCanonical(canonical: string): DType | undefined {
+  const map: Record<string, DType> = {
+    int8_t: 'int8',
+    char: 'int8',
+    uint8_t: 'uint8',
+    int16_t: 'int16',
+    uint16_t: 'uint16',
+    int32_t: 'int32',
+    uint32_t: 'uint32',
+    int64_t: 'int64',
+    uint64_t: 'uint64',
+    float: 'float32',
+    double: 'float64',
+  };
+  return map[canonical];
+}
+
+function checkElement(dtype: DType, value: unknown): unknown {
+  const info = dtypeInfo('ManagedArray.write', dtype);
+  if (dtype === 'int64' || dtype === 'uint64') {
+    const lo = dtype === 'int64' ? -(2n ** 63n) : 0n;
+    const hi = dtype === 'int64' ? 2n ** 63n - 1n : 2n ** 64n - 1n;
+    if (typeof value === 'bigint' && value >= lo && value <= hi) return value;
+    throw argumentError('ManagedArray.write', 'value', `a bigint in [${lo}, ${hi}] (${dtype})`, value);
+  }
+  if (typeof value !== 'number') throw argumentError('ManagedArray.write', 'value', `a number (${dtype})`, value);
+  if (dtype === 'float32' || dtype === 'float64') return value;
+  const bits = info.bytes * 8;
+  const signed = dtype.startsWith('int');
+  const lo = signed ? -(2 ** (bits - 1)) : 0;
+  const hi = signed ? 2 ** (bits - 1) - 1 : 2 ** bits - 1;
+  if (Number.isInteger(value) && value >= lo && value <= hi) return value;
+  throw argumentError('ManagedArray.write', 'value', `an integer in [${lo}, ${hi}] (${dtype})`, value);
+}
