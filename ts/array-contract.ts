@@ -34,8 +34,13 @@ export interface CompiledContracts {
   readonly minArity: number;
   /** Parameters that may be omitted or `undefined` (auto-filled). */
   readonly optional: ReadonlySet<number>;
+  /** Parameters the contract lines fully validate and convert (the wrapper skips their own check). */
+  readonly handled: ReadonlySet<number>;
   readonly pointerOptions: ReadonlyMap<number, PointerOptions>;
-  /** Statements over a0..aN-1 that validate arrays and fill/check their length parameters. */
+  /**
+   * Statements over a0..aN-1 (and `ctx`, `conv<i>` from the wrapper) that validate and convert the
+   * arrays and fill or check their length parameters.
+   */
   readonly lines: readonly string[];
   readonly constants: Readonly<Record<string, unknown>>;
 }
@@ -173,6 +178,7 @@ export function compileContracts(fn: string, proto: ParsedPrototype, arrays: unk
   }
   const index = new Map(proto.params.map((p, i) => [p.name, i]));
   const optional = new Set<number>();
+  const handled = new Set<number>();
   const pointerOptions = new Map<number, PointerOptions>();
   const lines: string[] = [];
   const constants: Record<string, unknown> = {};
@@ -220,25 +226,36 @@ export function compileContracts(fn: string, proto: ParsedPrototype, arrays: unk
     constants[`shape${i}`] = inspect.shapeOf;
     const C = `C${i}`;
     constants[C] = kCtors[dtype];
+    handled.add(i);
+    const needsShape = c.shape?.some((d) => typeof d === 'string') === true;
     if (ndim > 1) lines.push(`a${i} = norm${i}(a${i});`);
-    // Plain typed arrays of the right kind skip the generic inspector (the hot path).
-    const fastCap =
-      ndim === 1 && !c.shape ? `(a${i} instanceof ${C} && a${i}.length !== 0 && a${i}.buffer.resizable === false) ? a${i}.length : ` : '';
-    lines.push(`const n${i} = ${fastCap}cap${i}(a${i});`);
+    if (ndim === 1 && !c.shape) {
+      // Plain typed arrays of the right kind skip the generic inspector and converter (the hot path).
+      lines.push(
+        `let n${i}; if (a${i} instanceof ${C} && a${i}.length !== 0 && a${i}.buffer.resizable === false) n${i} = a${i}.length; else { n${i} = cap${i}(a${i}); a${i} = conv${i}(a${i}, ctx); }`,
+      );
+    } else {
+      lines.push(`const n${i} = cap${i}(a${i});`);
+      if (needsShape) lines.push(`const s${i} = shape${i}(a${i});`);
+      lines.push(`a${i} = conv${i}(a${i}, ctx);`);
+    }
+    // A count checked against the array is in [0, n], which every 64-bit integer parameter can hold.
+    const wide = (j: number): boolean => proto.params[j]?.type.prim?.size === 8;
     if (c.length !== undefined) {
       const j = integerParam(c.length, `'arrays.${param}.length'`);
       optional.add(j);
+      if (wide(j)) handled.add(j);
       constants[`count${i}_${j}`] = countCheck(fn, proto.params[j]?.name ?? '', param, undefined);
       lines.push(
         `if (a${j} === undefined) a${j} = n${i}; else if (!(typeof a${j} === 'number' && a${j} >= 0 && a${j} <= n${i} && Math.floor(a${j}) === a${j})) a${j} = count${i}_${j}(a${j}, n${i});`,
       );
     }
-    if (c.shape?.some((d) => typeof d === 'string')) {
-      lines.push(`const s${i} = shape${i}(a${i});`);
-      c.shape.forEach((d, axis) => {
+    if (needsShape) {
+      c.shape?.forEach((d, axis) => {
         if (typeof d !== 'string') return;
         const j = integerParam(d, `'arrays.${param}.shape[${axis}]'`);
         optional.add(j);
+        if (wide(j)) handled.add(j);
         constants[`dim${i}_${axis}`] = countCheck(fn, proto.params[j]?.name ?? '', param, axis);
         lines.push(
           `if (a${j} === undefined) a${j} = s${i}[${axis}]; else if (a${j} !== s${i}[${axis}]) a${j} = dim${i}_${axis}(a${j}, s${i}[${axis}]);`,
@@ -248,5 +265,5 @@ export function compileContracts(fn: string, proto: ParsedPrototype, arrays: unk
   }
   let minArity = proto.params.length;
   while (minArity > 0 && optional.has(minArity - 1)) minArity--;
-  return { minArity, optional, pointerOptions, lines, constants };
+  return { minArity, optional, handled, pointerOptions, lines, constants };
 }

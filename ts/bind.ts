@@ -9,7 +9,7 @@ import { nativeSpelling } from './types';
 import { runAsync, type AsyncState } from './async-queue';
 import { kInternals } from './bound-internals';
 import { compileContracts, type ArrayContract, type CompiledContracts } from './array-contract';
-import { releaseSyncPins, syncPins, unpinArray, type ManagedArray } from './managed-array';
+import { holdPendingPins, pendingPins, releaseHeldPins, unpinArray, type ManagedArray } from './managed-array';
 
 /** Library state a bound function consults on every call. */
 export interface LibraryState extends AsyncState {
@@ -106,22 +106,24 @@ function generateSync(
       ? `if (arguments.length !== ${n}) throw arity(arguments.length);`
       : `if (arguments.length < ${min} || arguments.length > ${n}) throw arity(arguments.length);`,
   );
-  if (usesContext) lines.push('const ctx = { callbackError: undefined, callbackThrew: false };');
-  const body: string[] = [...(contracts?.lines ?? [])];
+  lines.push(usesContext ? 'const ctx = { callbackError: undefined, callbackThrew: false };' : 'const ctx = undefined;');
+  lines.push(...(contracts?.lines ?? []));
   checks.forEach((c, i) => {
     Object.assign(constants, c.constants);
-    const conv = `conv${i}(a${i}${usesContext ? ', ctx' : ''})`;
-    if (c.fast) body.push(`if (!${c.fast.replace(/\bx\b/g, `a${i}`)}) a${i} = ${conv};`);
-    else body.push(`a${i} = ${conv};`);
+    if (contracts?.handled.has(i)) return; // fully validated (and converted) by the contract lines
+    const conv = `conv${i}(a${i}, ctx)`;
+    if (c.fast) lines.push(`if (!${c.fast.replace(/\bx\b/g, `a${i}`)}) a${i} = ${conv};`);
+    else lines.push(`a${i} = ${conv};`);
   });
-  body.push(`try { r = raw(${argNames.join(', ')}); } catch (e) { throw translate(e); }`);
   lines.push('let r;');
   if (usesPins) {
-    // ManagedArrays passed in are pinned (a callback disposing one mid-call only defers the free).
-    lines.push('const mark = pins.length;');
-    lines.push(`try {\n    ${body.join('\n    ')}\n  } finally {\n    if (pins.length !== mark) releasePins(mark);\n  }`);
+    // ManagedArrays are pinned only now, after every argument converted: a callback that disposes
+    // one during the call only defers its free until the pins are released below.
+    lines.push('const held = pending.length !== 0 ? hold() : null;');
+    lines.push(`try { r = raw(${argNames.join(', ')}); } catch (e) { if (held !== null) release(held); throw translate(e); }`);
+    lines.push('if (held !== null) release(held);');
   } else {
-    lines.push(...body);
+    lines.push(`try { r = raw(${argNames.join(', ')}); } catch (e) { throw translate(e); }`);
   }
   if (usesContext) lines.push('if (ctx.callbackThrew) throw callbackFailure(ctx);');
   lines.push(checkTail(errcheck, argNames.join(', ')));
@@ -138,8 +140,9 @@ function generateSync(
     'ec',
     'NAME',
     'PROTO',
-    'pins',
-    'releasePins',
+    'pending',
+    'hold',
+    'release',
     ...convNames,
     ...constNames,
   ];
@@ -155,8 +158,9 @@ function generateSync(
     errcheck,
     name,
     proto.text,
-    syncPins,
-    releaseSyncPins,
+    pendingPins,
+    holdPendingPins,
+    releaseHeldPins,
     ...checks.map((c) => c.convert),
     ...constNames.map((k) => constants[k]),
   );
@@ -168,12 +172,17 @@ function arityNames(checks: readonly ParamCheck[], contracts: CompiledContracts 
 }
 
 /** The contract statements as a function over an argument array (for `.async`). */
-function contractRunner(n: number, contracts: CompiledContracts | undefined): ((args: unknown[]) => void) | undefined {
+function contractRunner(
+  n: number,
+  contracts: CompiledContracts | undefined,
+  checks: readonly ParamCheck[],
+): ((args: unknown[], ctx: CallContext) => void) | undefined {
   if (!contracts || contracts.lines.length === 0) return undefined;
-  const names = Object.keys(contracts.constants);
+  const names = [...Object.keys(contracts.constants), ...checks.map((_, i) => `conv${i}`)];
+  const values = [...Object.values(contracts.constants), ...checks.map((c) => c.convert)];
   const vars = Array.from({ length: n }, (_, i) => `a${i}`);
-  const source = `'use strict';\nreturn function contracts(args) {\n  let ${vars.map((v, i) => `${v} = args[${i}]`).join(', ')};\n  ${contracts.lines.join('\n  ')}\n  ${vars.map((v, i) => `args[${i}] = ${v};`).join(' ')}\n};`;
-  return (new Function(...names, source) as (...deps: unknown[]) => (args: unknown[]) => void)(...names.map((k) => contracts.constants[k]));
+  const source = `'use strict';\nreturn function contracts(args, ctx) {\n  let ${vars.map((v, i) => `${v} = args[${i}]`).join(', ')};\n  ${contracts.lines.join('\n  ')}\n  ${vars.map((v, i) => `args[${i}] = ${v};`).join(' ')}\n};`;
+  return (new Function(...names, source) as (...deps: unknown[]) => (args: unknown[], ctx: CallContext) => void)(...values);
 }
 
 function applyErrcheck(errcheck: CompiledErrcheck, r: unknown, name: string, proto: ParsedPrototype, args: unknown[]): unknown {
@@ -207,7 +216,7 @@ function makeAsync(
 ): (...args: unknown[]) => Promise<unknown> {
   const paramNames = arityNames(checks, contracts);
   const min = contracts?.minArity ?? checks.length;
-  const runContracts = contractRunner(checks.length, contracts);
+  const runContracts = contractRunner(checks.length, contracts, checks);
   const unpinAll = (ctx: CallContext): void => {
     for (const a of ctx.pins as ManagedArray[]) unpinArray(a);
     (ctx.pins as ManagedArray[]).length = 0;
@@ -218,8 +227,10 @@ function makeAsync(
       if (state.closed) throw closedError(`${name}.async()`, state.label);
       if (args.length < min || args.length > checks.length) throw arityError(name, paramNames, args.length);
       args.length = checks.length;
-      runContracts?.(args);
-      for (let i = 0; i < checks.length; i++) args[i] = (checks[i] as ParamCheck).convert(args[i], ctx);
+      runContracts?.(args, ctx);
+      for (let i = 0; i < checks.length; i++) {
+        if (!contracts?.handled.has(i)) args[i] = (checks[i] as ParamCheck).convert(args[i], ctx);
+      }
     } catch (err) {
       unpinAll(ctx);
       return Promise.reject(err);

@@ -42,6 +42,7 @@ interface Backstop {
 const kManaged = Symbol.for('ffikit.ManagedArray');
 const kPin = Symbol('ffikit.pin');
 const kUnpin = Symbol('ffikit.unpin');
+const kHold = Symbol('ffikit.hold');
 const warnedSites = new Set<string>();
 
 function creationSite(site: Error): string {
@@ -67,8 +68,12 @@ const backstop = new FinalizationRegistry<Backstop>((held) => {
   );
 });
 
-/** Calls currently using an array (sync calls push here so a callback cannot free it mid-call). */
-export const syncPins: ManagedArray[] = [];
+/**
+ * ManagedArrays converted for the sync call being prepared. Converters only record them here; the
+ * generated wrapper pins them right before the native call (so a conversion error later in the
+ * argument list cannot leave a pin behind) and unpins them after it.
+ */
+export const pendingPins: ManagedArray[] = [];
 
 function defaultOwner(): Owner {
   return { free: (p) => native.freeBytes(p), release: () => undefined, label: 'ffikit allocator' };
@@ -295,6 +300,11 @@ export class ManagedArray<D extends DType = DType> implements Disposable {
     this.#pins++;
   }
 
+  /** @internal pins without checking (the caller already refused disposed arrays) */
+  [kHold](): void {
+    this.#pins++;
+  }
+
   /** @internal */
   [kUnpin](): void {
     this.#pins--;
@@ -366,9 +376,19 @@ export function unpinArray(array: ManagedArray): void {
   array[kUnpin]();
 }
 
-/** Releases sync pins above `mark` (called by generated wrappers after the native call). */
-export function releaseSyncPins(mark: number): void {
-  while (syncPins.length > mark) (syncPins.pop() as ManagedArray)[kUnpin]();
+/**
+ * Pins every array recorded in {@link pendingPins} and empties it. Leftovers from a call whose
+ * argument conversion failed are pinned and released with this call: harmless, and never leaked.
+ */
+export function holdPendingPins(): ManagedArray[] {
+  const held = pendingPins.splice(0);
+  for (const a of held) a[kHold]();
+  return held;
+}
+
+/** Unpins what {@link holdPendingPins} pinned (called by generated wrappers after the native call). */
+export function releaseHeldPins(held: ManagedArray[]): void {
+  for (const a of held) a[kUnpin]();
 }
 
 function checkAllocatorType(alloc: Allocator, dtype: DType): void {

@@ -4,7 +4,7 @@ import { DTYPE_OF, intRange, isWideInt, type Primitive, type TypedArrayName } fr
 import { types } from 'node:util';
 
 import { ArgumentError, CallbackError, DisposedError, FfikitError, argumentError, describeValue } from './errors';
-import { isManagedArray, pinArray, syncPins, type ManagedArray } from './managed-array';
+import { isManagedArray, pendingPins, pinArray, type ManagedArray } from './managed-array';
 import { NDArray } from './ndarray';
 import type { ParsedParam } from './prototype';
 import { namedType, type CType } from './types';
@@ -13,7 +13,7 @@ import { namedType, type CType } from './types';
 export interface CallContext {
   callbackError?: unknown;
   callbackThrew: boolean;
-  /** ManagedArrays this call uses (async calls); sync calls use the shared `syncPins` stack. */
+  /** ManagedArrays this call pinned (async calls); sync calls record them in `pendingPins` instead. */
   pins?: ManagedArray[];
 }
 
@@ -104,8 +104,12 @@ function managedPointer(
   if (dtype !== null && x.dtype !== dtype) throw argumentError(fn, param, expected, x, `It is a ManagedArray of ${x.dtype}.`);
   if (x.disposed)
     throw new DisposedError(`${fn}(): argument '${param}' is a disposed ManagedArray(${x.dtype}, ${x.length}); its memory is gone.`);
-  pinArray(x);
-  (ctx?.pins ?? syncPins).push(x);
+  if (ctx?.pins) {
+    pinArray(x);
+    ctx.pins.push(x);
+  } else {
+    pendingPins.push(x);
+  }
   const ptr = x.pointer;
   return ptr === 0n ? null : ptr;
 }
