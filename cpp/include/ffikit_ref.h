@@ -31,11 +31,12 @@
  *  - Memory: the library never keeps a pointer it was given after the call returns, and never
  *    frees memory it did not allocate. The only memory handed to the caller comes from
  *    create_array() and must go back through free_array().
- *  - ISA dispatch: the float kernels (simd_add, process_data, batch_process, process_batch,
- *    long_running_operation) run through a table of function pointers selected once per
- *    process (see ffikit_simd_level()). If the environment variable FFIKIT_FORCE_ISA names an
- *    unknown or unsupported instruction set, those kernels return ERR_INVALID_ARGUMENT
- *    instead of silently falling back (see ffikit_simd_status()).
+ *  - ISA dispatch: the float kernels (simd_add, simd_dot, simd_axpy, simd_sum, process_data,
+ *    batch_process, process_batch, long_running_operation) run through a table of function
+ *    pointers selected once per process (see ffikit_simd_level()). If the environment
+ *    variable FFIKIT_FORCE_ISA names an unknown or unsupported instruction set, those
+ *    kernels return ERR_INVALID_ARGUMENT instead of silently falling back (see
+ *    ffikit_simd_status()).
  * ====================================================================================== */
 
 /* FFIKIT_API marks the exported symbols; everything else in the library is hidden. Define
@@ -147,19 +148,25 @@ FFIKIT_API int64_t ffikit_live_allocations(void);
 /* ======================================================================================
  * ISA dispatch (simdjson / Highway style: one table of kernel pointers per ISA)
  *
- * ISA names: "scalar" (portable C++, always available), "avx2" (x86-64 AVX2 + FMA, needs
- * OS-enabled YMM state), "avx512" (x86-64 AVX-512 F/BW/DQ/VL, needs OS-enabled ZMM and
+ * ISA names: "scalar" (portable C++, always available), "avx2" (x86 AVX2 + FMA, needs
+ * OS-enabled YMM state), "avx512" (x86 AVX-512 F/BW/DQ/VL + FMA, needs OS-enabled ZMM and
  * opmask state). An ISA is usable only if this build contains its kernels AND the CPU/OS
- * support it; this build contains only "scalar" kernels.
+ * support it. x86 builds made with a compiler that accepts the ISA flags contain all three;
+ * other builds (ARM, multi-architecture macOS) contain only "scalar".
  *
  * The table is chosen once per process, on the first call to any ffikit_simd_* function or
- * float kernel: the best usable ISA in the order avx512 > avx2 > scalar, unless the
- * environment variable FFIKIT_FORCE_ISA is set to a non-empty value, in which case exactly
- * that ISA is used (names are case-sensitive). If FFIKIT_FORCE_ISA names an unknown or
- * unusable ISA, the dispatch enters an error state: ffikit_simd_status() returns
- * ERR_INVALID_ARGUMENT and every float kernel returns ERR_INVALID_ARGUMENT without touching
- * its buffers, until ffikit_simd_force() succeeds. The variable is read only once (with
- * getenv), so it must be set before the first such call.
+ * float kernel: the best usable ISA in the order avx2 > scalar, unless the environment
+ * variable FFIKIT_FORCE_ISA is set to a non-empty value, in which case exactly that ISA is
+ * used (names are case-sensitive). AVX-512 is NOT chosen automatically: on the reference
+ * machine (AMD Zen 4, which splits 512-bit memory operations in two) simd_add on in-cache
+ * data was ~13% slower with avx512 than with avx2 (93 vs 81 ns at len 2048) and equal on
+ * DRAM-bound data, and some Intel CPUs lower their clock under AVX-512. Select it with
+ * FFIKIT_FORCE_ISA=avx512 or ffikit_simd_force("avx512") (it is faster for simd_dot and
+ * simd_sum on Zen 4).
+ * If FFIKIT_FORCE_ISA names an unknown or unusable ISA, the dispatch enters an error state:
+ * ffikit_simd_status() returns ERR_INVALID_ARGUMENT and every float kernel returns
+ * ERR_INVALID_ARGUMENT without touching its buffers, until ffikit_simd_force() succeeds. The
+ * variable is read only once (with getenv), so it must be set before the first such call.
  *
  * The active table is held in an atomic pointer: switching it with ffikit_simd_force() while
  * other threads run kernels is safe. A call in progress finishes with the table it started
@@ -294,15 +301,31 @@ FFIKIT_API void ffikit_processor_reset(void);
  * float kernels (run through the ISA dispatch table)
  *
  * All of them first check the dispatch: in the error state (ffikit_simd_status() !=
- * SUCCESS) they return ERR_INVALID_ARGUMENT before looking at any argument. Sums are
- * accumulated in double; the summation order is ISA-specific (vector kernels reassociate),
- * so results may differ between ISAs by a few float ulps, never by more than the double
- * accumulator's rounding. Results of the "scalar" ISA are the reference: plain left-to-right
- * sums, no fused multiply-add.
+ * SUCCESS) they return ERR_INVALID_ARGUMENT before looking at any argument.
+ *
+ * Results of the "scalar" ISA are the reference: plain left-to-right sums in double, every
+ * float operation rounded separately (no fused multiply-add). How the other ISAs compare:
+ *  - simd_add, long_running_operation: bit-identical in every ISA (for NaN results only
+ *    "is NaN" is guaranteed, not the payload).
+ *  - simd_sum, simd_dot, and the sums inside process_data / batch_process / process_batch:
+ *    also accumulated in double, but vector ISAs add in a different (blocked) order, so the
+ *    last bits can differ; each function states its bound. For a given ISA the order depends
+ *    only on `len`, never on the buffers' alignment or the number of threads, so repeated
+ *    calls are deterministic.
+ *  - simd_axpy: vector ISAs round once (fused multiply-add), scalar twice; see its bound.
+ * Below, ulp(v) is the spacing of floats at |v|: FLT_EPSILON * 2^e for 2^e <= |v| < 2^(e+1)
+ * in the normal range, FLT_TRUE_MIN below FLT_MIN. The bounds are meant to be evaluated in
+ * double (or wider).
  * ====================================================================================== */
 
-/* result[i] = a[i] + b[i] (float addition, IEEE round-to-nearest) for i = 0 .. len-1.
- * result may be the same pointer as a and/or b (in place); any other overlap is undefined.
+/* result[i] = a[i] + b[i] (float addition, IEEE round-to-nearest) for i = 0 .. len-1;
+ * identical results in every ISA. result may be the same pointer as a and/or b (in place);
+ * any other overlap is undefined. No alignment beyond float's is required.
+ * Large outputs: when len * sizeof(float) >= 8 MiB and result is neither a nor b, the vector
+ * ISAs write `result` with non-temporal (streaming) stores, which skip the cache: about 1.4x
+ * the bandwidth of regular stores for DRAM-sized arrays, but a following read of `result`
+ * comes from memory. A store fence runs before the call returns, so the stores are visible
+ * to the caller, and to threads it synchronises with, exactly as regular stores are.
  * Thread-safe for distinct output buffers.
  * Returns:
  *  SUCCESS               len == 0 (pointers may be NULL), or all elements written.
@@ -310,6 +333,68 @@ FFIKIT_API void ffikit_processor_reset(void);
  *  ERR_NULL_POINTER      a, b or result is NULL and len > 0.
  *  ERR_INVALID_SIZE      len > SIZE_MAX / sizeof(float). */
 FFIKIT_API ErrorCode simd_add(const float *a, const float *b, float *result, size_t len);
+
+/* Dot product: *result = sum over i of (double)a[i] * (double)b[i], accumulated in double.
+ * Each product is exact (a float times a float always fits a double), so only the additions
+ * round. The scalar ISA adds left to right; vector ISAs keep several partial sums.
+ * Error bound: with P = sum of |a[i] * b[i]| (exact products), every ISA's result is within
+ * (len - 1) * DBL_EPSILON * P of the exact dot product, hence
+ *   |result_isa - result_scalar| <= 2 * len * DBL_EPSILON * P
+ * (in particular <= len * FLT_EPSILON * P). No intermediate overflows (|products| < 2^256).
+ * NaN or infinite inputs give the same class of result in every ISA: NaN if some product is
+ * NaN (a NaN input, or 0 * Inf) or both +Inf and -Inf products occur; otherwise an infinite
+ * product gives that infinity.
+ * a and b may be the same pointer (sum of squares); only read. Thread-safe.
+ * Checked in this order:
+ *  ERR_INVALID_ARGUMENT  the ISA dispatch is in the error state; *result not written.
+ *  ERR_NULL_POINTER      result is NULL (also when len == 0: an empty dot product still has a
+ *                        value to deliver).
+ *  SUCCESS               len == 0: *result = 0.0 (a and b may be NULL).
+ *  ERR_NULL_POINTER      a or b is NULL; *result not written.
+ *  ERR_INVALID_SIZE      len > SIZE_MAX / sizeof(float); *result not written.
+ *  SUCCESS               *result written. */
+FFIKIT_API ErrorCode simd_dot(const float *a, const float *b, size_t len, double *result);
+
+/* Scaled add (BLAS saxpy), in place: y[i] = alpha * x[i] + y[i] for i = 0 .. len-1.
+ * The scalar ISA rounds twice, (float)((float)(alpha * x[i]) + y[i]); the vector ISAs use
+ * one fused multiply-add, fmaf(alpha, x[i], y[i]), rounded once (more accurate).
+ * Error bound, per element, with y0 = y[i] before the call and p = alpha * x[i] (exact in
+ * double):
+ *  - if p and y0 do not have opposite signs (or either is zero), the two results are equal
+ *    or adjacent floats: |y_isa - y_scalar| <= ulp(max(|y_isa|, |y_scalar|));
+ *  - in general (with cancellation the rounding of p can dominate a small result, so the
+ *    difference can be many ulps of the result):
+ *      |y_isa - y_scalar| <= FLT_EPSILON * (|p| + max(|y_isa|, |y_scalar|)) + FLT_TRUE_MIN;
+ *  - except when |p| exceeds FLT_MAX: the scalar ISA's rounded product is then +-Inf, so its
+ *    result is +-Inf (or NaN), while the fused result can be finite (e.g. alpha = 2,
+ *    x[i] = 3e38, y[i] = -3e38 gives +Inf in scalar, 3e38 with avx2/avx512).
+ * NaN and Inf in alpha, x or y propagate per IEEE; nothing is rejected.
+ * x may be the same pointer as y (then y[i] = alpha * y[i] + y[i]); any other overlap is
+ * undefined. Thread-safe for distinct y buffers.
+ * Returns:
+ *  SUCCESS               len == 0 (x and y may be NULL), or all elements updated.
+ *  ERR_INVALID_ARGUMENT  the ISA dispatch is in the error state; nothing written.
+ *  ERR_NULL_POINTER      x or y is NULL and len > 0; nothing written.
+ *  ERR_INVALID_SIZE      len > SIZE_MAX / sizeof(float); nothing written. */
+FFIKIT_API ErrorCode simd_axpy(float alpha, const float *x, float *y, size_t len);
+
+/* Sum: *result = data[0] + ... + data[len-1], accumulated in double (the same kernel that
+ * process_data and process_batch use). The scalar ISA adds left to right; vector ISAs keep
+ * several partial sums.
+ * Error bound: with A = sum of |data[i]|, every ISA's result is within
+ * (len - 1) * DBL_EPSILON * A of the exact sum, hence
+ *   |result_isa - result_scalar| <= 2 * len * DBL_EPSILON * A
+ * (in particular <= len * FLT_EPSILON * A). The double accumulator cannot overflow.
+ * NaN input, or both +Inf and -Inf, give NaN in every ISA; otherwise an infinite input gives
+ * that infinity. Only reads data. Thread-safe.
+ * Checked in this order:
+ *  ERR_INVALID_ARGUMENT  the ISA dispatch is in the error state; *result not written.
+ *  ERR_NULL_POINTER      result is NULL (also when len == 0).
+ *  SUCCESS               len == 0: *result = 0.0 (data may be NULL).
+ *  ERR_NULL_POINTER      data is NULL; *result not written.
+ *  ERR_INVALID_SIZE      len > SIZE_MAX / sizeof(float); *result not written.
+ *  SUCCESS               *result written. */
+FFIKIT_API ErrorCode simd_sum(const float *data, size_t len, double *result);
 
 /* Normalises `data` in place to zero mean and unit population standard deviation:
  *   mean = (sum of data[i]) / len                          (in double)
@@ -319,7 +404,18 @@ FFIKIT_API ErrorCode simd_add(const float *a, const float *b, float *result, siz
  *   data[i] = 0.0f                                         if std == 0 (e.g. len == 1 or
  *                                                          all elements equal)
  * All elements are checked first: if any is NaN or +-Inf nothing is written.
- * Thread-safe for distinct buffers.
+ * Across ISAs: the two sums are accumulated in an ISA-specific order (see simd_sum), the
+ * final pass is identical. All elements equal (std == 0) gives exactly 0.0f in every ISA.
+ * Otherwise, with M = (sum of |data[i]|) / len and std the population standard deviation of
+ * the input (both as computed by the scalar ISA, or exactly: the difference is negligible
+ * here), and provided the data is not nearly constant relative to its magnitude, i.e.
+ * kappa = len * DBL_EPSILON * M / std <= 1/8, each output element satisfies
+ *   |y_isa - y_scalar| <= FLT_EPSILON * max(|y_isa|, |y_scalar|)
+ *                         + 4 * len * DBL_EPSILON * (1 + M / std) * (1 + |y_scalar|)
+ * (the first term is one float rounding, the second the propagated mean/std difference). For
+ * kappa > 1/8 (for example a million copies of 1e6f with a few neighbouring floats mixed in)
+ * the mean's rounding is comparable to the spread itself and the ISAs' outputs may differ
+ * by more. Thread-safe for distinct buffers.
  * Returns:
  *  SUCCESS               len == 0 (data may be NULL), or normalised.
  *  ERR_INVALID_ARGUMENT  the ISA dispatch is in the error state, or some element is not
@@ -353,6 +449,12 @@ FFIKIT_API ErrorCode batch_process(float *data, size_t batch_size, size_t item_s
  * std::thread::hardware_concurrency() worker threads (contiguous ranges of items with
  * roughly equal element counts); smaller ones run on the calling thread, as does all work if
  * a thread cannot be started. Results do not depend on the number of threads.
+ * Across ISAs (the sum is simd_sum's): with A_i = sum of |x| over item i's elements and
+ * R_i = max(|results_isa[i]|, |results_scalar[i]|),
+ *   |results_isa[i] - results_scalar[i]| <= 2 * lengths[i] * DBL_EPSILON * A_i
+ *                                           + FLT_EPSILON * R_i
+ * unless the double sum lies within that distance of the float overflow threshold (one ISA
+ * may then round to +-FLT_MAX, the other to +-Inf).
  * Thread-safe for distinct output buffers.
  * Checked in this order (the first failing check decides):
  *  ERR_INVALID_ARGUMENT  the ISA dispatch is in the error state.
@@ -379,8 +481,9 @@ FFIKIT_API ErrorCode process_batch(const float *data, const size_t *offsets, con
  * input with |x_0| <= 2^40 (about 1.1e12, verified exhaustively around the bound) ends
  * exactly at 2.0f, as do +-0 and subnormals; larger finite inputs end near
  * x_0 * 2^-64 + 2 (e.g. 3e38f -> 1.62630326e19f); NaN stays NaN, +Inf stays +Inf, -Inf
- * stays -Inf. The passes are
- * never merged by the compiler, so the work really is 64 * len element updates.
+ * stays -Inf. Every ISA gives bit-identical results (the vector kernels also round the
+ * multiply and the add separately). The passes are never merged by the compiler, so the
+ * work really is 64 * len element updates.
  * Thread-safe for distinct buffers.
  * Returns:
  *  SUCCESS               len == 0 (data may be NULL), or all passes done.

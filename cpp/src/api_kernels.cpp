@@ -133,6 +133,52 @@ FFIKIT_API ErrorCode simd_add(const float *a, const float *b, float *result, siz
   });
 }
 
+FFIKIT_API ErrorCode simd_dot(const float *a, const float *b, size_t len, double *result) {
+  return ffikit::Guarded([&]() -> ErrorCode {
+    const ffikit::KernelTable *kernels = ffikit::ActiveKernels();
+    if (kernels == nullptr) return ERR_INVALID_ARGUMENT;
+    // The out-parameter is checked before the zero-length shortcut: an empty dot product
+    // still has a value (0.0) to deliver.
+    if (result == nullptr) return ERR_NULL_POINTER;
+    if (len == 0) {
+      *result = 0.0;
+      return SUCCESS;
+    }
+    if (a == nullptr || b == nullptr) return ERR_NULL_POINTER;
+    if (!ffikit::ElementCountFits<float>(len)) return ERR_INVALID_SIZE;
+    *result = kernels->dot_f32(a, b, len);
+    return SUCCESS;
+  });
+}
+
+FFIKIT_API ErrorCode simd_axpy(float alpha, const float *x, float *y, size_t len) {
+  return ffikit::Guarded([&]() -> ErrorCode {
+    const ffikit::KernelTable *kernels = ffikit::ActiveKernels();
+    if (kernels == nullptr) return ERR_INVALID_ARGUMENT;
+    if (len == 0) return SUCCESS;
+    if (x == nullptr || y == nullptr) return ERR_NULL_POINTER;
+    if (!ffikit::ElementCountFits<float>(len)) return ERR_INVALID_SIZE;
+    kernels->axpy_f32(alpha, x, y, len);
+    return SUCCESS;
+  });
+}
+
+FFIKIT_API ErrorCode simd_sum(const float *data, size_t len, double *result) {
+  return ffikit::Guarded([&]() -> ErrorCode {
+    const ffikit::KernelTable *kernels = ffikit::ActiveKernels();
+    if (kernels == nullptr) return ERR_INVALID_ARGUMENT;
+    if (result == nullptr) return ERR_NULL_POINTER;  // before len == 0, as in simd_dot
+    if (len == 0) {
+      *result = 0.0;
+      return SUCCESS;
+    }
+    if (data == nullptr) return ERR_NULL_POINTER;
+    if (!ffikit::ElementCountFits<float>(len)) return ERR_INVALID_SIZE;
+    *result = kernels->sum_f32(data, len);
+    return SUCCESS;
+  });
+}
+
 FFIKIT_API ErrorCode process_data(float *data, size_t len) {
   return ffikit::Guarded([&]() -> ErrorCode {
     const ffikit::KernelTable *kernels = ffikit::ActiveKernels();

@@ -82,6 +82,7 @@ CpuFeatures DetectCpu() noexcept {
   constexpr uint64_t kXmmYmmState = 0x6;      // bit 1 SSE, bit 2 AVX (upper YMM halves)
   constexpr uint64_t kOpmaskZmmState = 0xE0;  // bits 5-7: k0-k7, ZMM0-15 upper, ZMM16-31
   const bool ymm_enabled = (xcr0 & kXmmYmmState) == kXmmYmmState;
+  // Together with ymm_enabled this requires all of XCR0 mask 0xE6.
   const bool zmm_enabled = ymm_enabled && (xcr0 & kOpmaskZmmState) == kOpmaskZmmState;
 
   uint32_t leaf7[4];
@@ -108,21 +109,49 @@ struct IsaEntry {
   // static-initialisation-order question). nullptr: this build has no kernels for the ISA.
   const KernelTable *(*table)() noexcept;
   bool CpuFeatures::*cpu_flag;  // nullptr: needs no CPU feature
+  // false: usable only through FFIKIT_FORCE_ISA / ffikit_simd_force(), never picked
+  // automatically.
+  bool auto_select;
 };
 
-// Best first: automatic selection takes the first usable entry.
+// Why AVX-512 is not selected automatically (measured on the development machine: AMD EPYC
+// family 25 model 17, i.e. Zen 4, 2 vCPUs of a KVM guest, 1 MiB L2 per core, 32 MiB L3;
+// g++ 12, -O2):
+//
+//   simd_add, n = 2048 (3 x 8 KiB, L1-resident), ns per call, min / median of 60 interleaved
+//   rounds (each the best of 20 x 200 calls), arrays 64-byte aligned and staggered:
+//     scalar 1127 / 1127     avx2 80.3 / 81.5     avx512 92.6 / 92.9
+//   (arrays exactly 4 KiB-aliased: avx2 79.7 / 100.3, avx512 92.3 / 115.2; all misaligned by
+//   one float: avx2 134 / 169, avx512 147 / 202.) AVX2 is 14x scalar, AVX-512 ~13% slower than
+//   AVX2: Zen 4 executes 512-bit loads and stores as two 256-bit halves, so wider vectors buy
+//   nothing for a load/store-bound kernel.
+//
+//   simd_add, n = 1e7 (3 x 40 MB, DRAM-bound), GB/s counting 12 bytes per element (STREAM
+//   convention), best (median) of 25 interleaved rounds, two runs:
+//     plain C loop at -O3 (bench/native/stream.c's kernel)   25.1 (21.5)   29.7 (17.9)
+//     avx2,   streaming stores                               34.2 (27.9)   37.5 (25.5)
+//     avx2,   regular stores                                 24.0 (20.5)   26.8 (18.0)
+//     avx512, streaming stores                               35.3 (28.2)   38.9 (22.7)
+//     avx512, regular stores                                 22.8 (19.8)   23.2 (16.7)
+//   Memory-bound, the two ISAs tie within noise.
+//
+// The rule was "AVX-512 is the default only if it is not slower than AVX2 for simd_add at
+// n = 2048"; it is slower, so the automatic order is avx2 > scalar, and avx512 stays available
+// on request (it is faster for the double-accumulating reductions: simd_dot at n = 2048 takes
+// 295 ns with avx512 vs 484 ns with avx2). CPUs that really downclock under AVX-512 (Intel
+// Skylake-SP and similar) are a second reason not to pick it blindly.
 constexpr IsaEntry kIsaPriority[] = {
 #if defined(FFIKIT_HAVE_AVX512)
-    {"avx512", &Avx512Kernels, &CpuFeatures::avx512},
+    {"avx512", &Avx512Kernels, &CpuFeatures::avx512, false},
 #else
-    {"avx512", nullptr, &CpuFeatures::avx512},
+    {"avx512", nullptr, &CpuFeatures::avx512, false},
 #endif
 #if defined(FFIKIT_HAVE_AVX2)
-    {"avx2", &Avx2Kernels, &CpuFeatures::avx2},
+    {"avx2", &Avx2Kernels, &CpuFeatures::avx2, true},
 #else
-    {"avx2", nullptr, &CpuFeatures::avx2},
+    {"avx2", nullptr, &CpuFeatures::avx2, true},
 #endif
-    {"scalar", &ScalarKernels, nullptr},
+    {"scalar", &ScalarKernels, nullptr, true},
 };
 
 std::once_flag g_init_once;
@@ -151,6 +180,7 @@ void Initialize() noexcept {
     chosen = UsableTable(forced);
   } else {
     for (const IsaEntry &entry : kIsaPriority) {
+      if (!entry.auto_select) continue;
       chosen = UsableTable(entry.name);
       if (chosen != nullptr) break;
     }

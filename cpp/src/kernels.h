@@ -11,10 +11,17 @@ namespace ffikit {
 // api_kernels.cpp own every check, so each ISA only has to get the arithmetic right and all
 // ISAs share one definition of the error semantics.
 //
-// Adding an ISA (e.g. AVX2): create kernels_avx2.cpp defining Avx2Kernels() (CMakeLists.txt
-// compiles that one file with the ISA flags and defines FFIKIT_HAVE_AVX2); dispatch.cpp then
-// offers it when the CPU/OS check passes. Never compile other files with ISA flags, or the
-// compiler may emit those instructions in code that runs before detection.
+// ISA tables: kernels_scalar.cpp (the reference, always built), kernels_avx2.cpp and
+// kernels_avx512.cpp (x86 only; CMakeLists.txt compiles each of those two files, and only
+// them, with its ISA flags and defines FFIKIT_HAVE_AVX2 / FFIKIT_HAVE_AVX512 when it does).
+// The vector kernels are written once, in kernels_x86_inl.h, over a small per-ISA traits
+// struct; dispatch.cpp offers a table when the CPU/OS check passes. Never compile other files
+// with ISA flags, or the compiler may emit those instructions in code that runs before
+// detection. For the same reason an ISA translation unit must not instantiate or call any
+// inline function with external linkage (std::min, std::isfinite, helpers from internal.h):
+// the linker keeps one copy of such a function for the whole library, and if it kept the
+// AVX-512 one, scalar code on an older CPU would execute it. Everything an ISA file defines
+// lives in an anonymous namespace.
 struct KernelTable {
   const char *name;  // "scalar" | "avx2" | "avx512", as reported by ffikit_simd_level()
 
@@ -35,8 +42,19 @@ struct KernelTable {
   // every ISA rounds identically to the documented formula.
   void (*normalize_f32)(float *data, size_t len, double mean, double std_dev) noexcept;
 
-  // data[i] = data[i] * mul + add, each operation rounded to float (no FMA).
+  // data[i] = data[i] * mul + add, each operation rounded to float (no FMA) in every ISA:
+  // long_running_operation() documents its results bit-exactly.
   void (*affine_f32)(float *data, size_t len, float mul, float add) noexcept;
+
+  // Sum of (double)a[i] * (double)b[i] in double. A float*float product is exact in double
+  // (24 + 24 significant bits <= 53), so only the additions round; vector ISAs may fuse the
+  // multiply into the add without changing any rounding.
+  double (*dot_f32)(const float *a, const float *b, size_t len) noexcept;
+
+  // y[i] = alpha * x[i] + y[i]; the scalar reference rounds the product and the sum
+  // separately, vector ISAs use one fused multiply-add (bound documented in ffikit_ref.h).
+  // x may alias y exactly.
+  void (*axpy_f32)(float alpha, const float *x, float *y, size_t len) noexcept;
 };
 
 const KernelTable *ScalarKernels() noexcept;

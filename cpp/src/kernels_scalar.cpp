@@ -47,8 +47,27 @@ void AffineF32(float *data, size_t len, float mul, float add) noexcept {
   }
 }
 
+double DotF32(const float *a, const float *b, size_t len) noexcept {
+  double sum = 0.0;
+  for (size_t i = 0; i < len; ++i) {
+    // Exact: the product of two floats always fits a double's significand.
+    const double product = static_cast<double>(a[i]) * static_cast<double>(b[i]);
+    sum += product;
+  }
+  return sum;
+}
+
+void AxpyF32(float alpha, const float *x, float *y, size_t len) noexcept {
+  for (size_t i = 0; i < len; ++i) {
+    // Two roundings on purpose (the reference the vector FMA is measured against); see
+    // AffineF32 for why the statements are split.
+    const float scaled = alpha * x[i];
+    y[i] = scaled + y[i];
+  }
+}
+
 constexpr KernelTable kScalarTable = {
-    "scalar", AddF32, AllFiniteF32, SumF32, SumSqDevF32, NormalizeF32, AffineF32,
+    "scalar", AddF32, AllFiniteF32, SumF32, SumSqDevF32, NormalizeF32, AffineF32, DotF32, AxpyF32,
 };
 
 }  // namespace
