@@ -32,6 +32,8 @@ export {
   ReferenceLibrary,
   ReferenceErrorCodes,
   REFERENCE_ABI_VERSION,
+  SIMD_LEVELS,
+  type SimdLevel,
   type ReferenceOptions,
   type ReferenceFunctions,
 } from './reference';

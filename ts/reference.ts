@@ -22,6 +22,11 @@ export const ReferenceErrorCodes = errorCodes({
   ERR_INTERNAL: [-99, 'Internal error'],
 });
 
+/** Kernel sets the reference library can be built with, in priority order (best last). */
+export const SIMD_LEVELS = ['scalar', 'avx2', 'avx512'] as const;
+/** One kernel set. */
+export type SimdLevel = (typeof SIMD_LEVELS)[number];
+
 /** The ABI version this package's TypeScript side was written against (`FFIKIT_ABI_VERSION`). */
 export const REFERENCE_ABI_VERSION = 1;
 
@@ -62,6 +67,17 @@ const referenceSpec = {
     errcheck: Codes,
     arrays: { a: { length: 'len' }, b: { length: 'len' }, result: { length: 'len', writable: true } },
   },
+  simd_dot: {
+    fn: 'int32_t simd_dot(const float *a, const float *b, size_t len, _Out_ double *result)',
+    errcheck: Codes,
+    arrays: { a: { length: 'len' }, b: { length: 'len' } },
+  },
+  simd_axpy: {
+    fn: 'int32_t simd_axpy(float alpha, const float *x, float *y, size_t len)',
+    errcheck: Codes,
+    arrays: { x: { length: 'len' }, y: { length: 'len', writable: true } },
+  },
+  simd_sum: { fn: 'int32_t simd_sum(const float *data, size_t len, _Out_ double *result)', errcheck: Codes, arrays: { data: { length: 'len' } } },
   process_data: { fn: 'int32_t process_data(float *data, size_t len)', errcheck: Codes, arrays: { data: { length: 'len' } } },
   batch_process: {
     fn: 'int32_t batch_process(float *data, size_t batch_size, size_t item_size)',
@@ -186,7 +202,7 @@ export class ReferenceLibrary implements Disposable {
     }
     if (fns.ffikit_simd_status() !== 0) {
       const forced = process.env.FFIKIT_FORCE_ISA;
-      const supported = (['scalar', 'avx2', 'avx512'] as const).filter((isa) => fns.ffikit_simd_supported(isa) === 1);
+      const supported = SIMD_LEVELS.filter((isa) => fns.ffikit_simd_supported(isa) === 1);
       library.close();
       throw new UnsupportedError(
         `ffikit.reference(): FFIKIT_FORCE_ISA=${forced ?? ''} names an instruction set this build or CPU does not support; ` +
@@ -207,13 +223,30 @@ export class ReferenceLibrary implements Disposable {
   }
 
   /** The active SIMD kernel set: `'scalar'`, `'avx2'` or `'avx512'`. */
-  get simdLevel(): string {
-    return this.fn.ffikit_simd_level() ?? 'unknown';
+  get simdLevel(): SimdLevel {
+    return (this.fn.ffikit_simd_level() ?? 'scalar') as SimdLevel;
   }
 
   /** Whether this build and CPU support an instruction set. */
-  simdSupported(isa: 'scalar' | 'avx2' | 'avx512'): boolean {
+  simdSupported(isa: SimdLevel): boolean {
     return this.fn.ffikit_simd_supported(isa) === 1;
+  }
+
+  /** Every instruction set this build and CPU support, best last. */
+  supportedSimdLevels(): SimdLevel[] {
+    return SIMD_LEVELS.filter((isa) => this.simdSupported(isa));
+  }
+
+  /**
+   * Switches the kernels of this process' copy of the library to `isa` (all threads, at once).
+   * @throws {UnsupportedError} when this build or CPU cannot run it — there is no silent fallback.
+   */
+  forceSimd(isa: SimdLevel): void {
+    if (!SIMD_LEVELS.includes(isa)) throw argumentError('forceSimd', 'isa', `one of ${SIMD_LEVELS.join(', ')}`, isa);
+    if (!this.simdSupported(isa)) {
+      throw new UnsupportedError(`forceSimd(): ${isa} is not supported by this build or CPU; supported: ${this.supportedSimdLevels().join(', ')}.`);
+    }
+    this.fn.ffikit_simd_force(isa);
   }
 
   /** Number of live allocations inside the library (leak checks). */
@@ -306,6 +339,27 @@ export class ReferenceLibrary implements Disposable {
     return out;
   }
 
+  /** Dot product of two equal-length float arrays, accumulated in double. */
+  simdDot(a: Float32Like, b: Float32Like): number {
+    if (countOf(b) !== countOf(a)) throw argumentError('simdDot', 'b', `an array of the same length as a (${countOf(a)})`, b);
+    const out: [number] = [0];
+    this.fn.simd_dot(a, b, undefined, out);
+    return out[0];
+  }
+
+  /** `y = alpha * x + y` in place (fused multiply-add on vector ISAs). */
+  simdAxpy(alpha: number, x: Float32Like, y: Float32Like): void {
+    if (countOf(y) !== countOf(x)) throw argumentError('simdAxpy', 'y', `an array of the same length as x (${countOf(x)})`, y);
+    this.fn.simd_axpy(alpha, x, y);
+  }
+
+  /** Sum of a float array, accumulated in double. */
+  simdSum(data: Float32Like): number {
+    const out: [number] = [0];
+    this.fn.simd_sum(data, undefined, out);
+    return out[0];
+  }
+
   /** Normalizes to zero mean and unit variance in place; refuses NaN/Infinity (array unchanged). */
   processData(data: Float32Like): void {
     this.fn.process_data(data);
@@ -341,6 +395,10 @@ export class ReferenceLibrary implements Disposable {
   [Symbol.dispose](): void {
     this.close();
   }
+}
+
+function countOf(x: Float32Like | Float64Like): number {
+  return NDArray.isNDArray(x) ? x.size : x.length;
 }
 
 function asMatrix(where: string, data: Float64Array, rows: number | undefined, cols: number | undefined): NDArray<'float64'> {
