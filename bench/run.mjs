@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import { Bench } from 'tinybench';
 
+import { renderChart } from './chart.mjs';
+
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 
@@ -45,10 +47,11 @@ for (const file of files) {
   const ctx = await group.setup();
   try {
     const tasks = group.tasks(ctx);
-    const ns = await measure({ tasks });
+    const ns = { ...(group.external?.(ctx) ?? {}), ...(await measure({ tasks })) };
     console.log(`\n${group.title}`);
-    for (const [name, v] of Object.entries(ns)) console.log(`  ${name.padEnd(48)} ${v.toFixed(1).padStart(10)} ns/call`);
-    const ratios = group.ratios.map((r) => {
+    for (const [name, v] of Object.entries(ns)) console.log(`  ${name.padEnd(52)} ${v.toFixed(1).padStart(12)} ns/call`);
+    const ratioSpecs = typeof group.ratios === 'function' ? group.ratios(ctx) : group.ratios;
+    const ratios = ratioSpecs.map((r) => {
       const value = ns[r.num] / ns[r.den];
       const ok = r.target === undefined || (r.higherIsBetter ? value >= r.target : value <= r.target);
       if (!ok) failed++;
@@ -65,5 +68,6 @@ for (const file of files) {
 }
 mkdirSync(join(here, 'results'), { recursive: true });
 writeFileSync(join(here, 'results', 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
-console.log(`\nwrote bench/results/latest.json${failed ? ` — ${failed} target(s) missed` : ' — all targets met'}`);
+writeFileSync(join(here, 'results', 'latest.svg'), renderChart(report));
+console.log(`\nwrote bench/results/latest.json and latest.svg${failed ? ` — ${failed} target(s) missed` : ' — all targets met'}`);
 if (failed && process.env.FFIKIT_BENCH_STRICT === '1') process.exitCode = 1;
