@@ -22,6 +22,31 @@ export type TypedArrayOf<D extends DType> = {
 /** The JS value of one element of a dtype. */
 export type ElementOf<D extends DType> = D extends 'int64' | 'uint64' ? bigint : number;
 
+/** The dtype of a typed array type (`Float64Array` → `'float64'`). */
+export type DTypeOfArray<T> = T extends Float64Array
+  ? 'float64'
+  : T extends Float32Array
+    ? 'float32'
+    : T extends BigInt64Array
+      ? 'int64'
+      : T extends BigUint64Array
+        ? 'uint64'
+        : T extends Int32Array
+          ? 'int32'
+          : T extends Uint32Array
+            ? 'uint32'
+            : T extends Int16Array
+              ? 'int16'
+              : T extends Uint16Array
+                ? 'uint16'
+                : T extends Int8Array
+                  ? 'int8'
+                  : T extends Uint8ClampedArray
+                    ? never
+                    : T extends Uint8Array
+                      ? 'uint8'
+                      : never;
+
 /** Any typed array ffikit arrays can wrap. */
 export type AnyTypedArray = TypedArrayOf<DType>;
 

@@ -38,6 +38,6 @@ export {
   type ReferenceFunctions,
 } from './reference';
 export { ManagedArray, isManagedArray, type ManagedArrayOptions, type Allocator, type Deallocator } from './managed-array';
-export { NDArray, type NestedArray } from './ndarray';
-export { DTYPES, type DType, type TypedArrayOf, type ElementOf } from './dtype';
+export { NDArray, type NDArrayConstructor, type NestedArray } from './ndarray';
+export { DTYPES, type DType, type DTypeOfArray, type TypedArrayOf, type ElementOf } from './dtype';
 export type { ArrayContract } from './array-contract';

@@ -3,7 +3,7 @@
 import { inspect } from 'node:util';
 
 import { boundInternals } from './bound-internals';
-import { dtypeInfo, dtypeOfArray, type AnyTypedArray, type DType, type ElementOf, type TypedArrayOf } from './dtype';
+import { dtypeInfo, dtypeOfArray, type AnyTypedArray, type DType, type DTypeOfArray, type ElementOf, type TypedArrayOf } from './dtype';
 import { argumentError, DisposedError, NativeError } from './errors';
 import * as native from './native/koffi';
 
@@ -200,7 +200,8 @@ export class ManagedArray<D extends DType = DType> implements Disposable {
   }
 
   /** Copies a typed array into a new ManagedArray of the same dtype. */
-  static from<D extends DType>(source: TypedArrayOf<D>, options: ManagedArrayOptions = {}): ManagedArray<D> {
+  static from<T extends AnyTypedArray>(source: T, options: ManagedArrayOptions = {}): ManagedArray<DTypeOfArray<T>> {
+    type D = DTypeOfArray<T>;
     const dtype = dtypeOfArray(source) as D | undefined;
     if (dtype === undefined) throw argumentError('ManagedArray.from', 'source', 'a typed array (Float64Array, Int32Array, ...)', source);
     const array = ManagedArray.create(dtype, source.length, options);

@@ -2,7 +2,7 @@
 
 import { inspect } from 'node:util';
 
-import { dtypeInfo, dtypeOfArray, type AnyTypedArray, type DType, type ElementOf, type TypedArrayOf } from './dtype';
+import { dtypeInfo, dtypeOfArray, type AnyTypedArray, type DType, type DTypeOfArray, type ElementOf, type TypedArrayOf } from './dtype';
 import { argumentError, describeValue } from './errors';
 
 /** Nested arrays of numbers (or bigints for 64-bit dtypes), e.g. `[[1, 2], [3, 4]]`. */
@@ -36,7 +36,7 @@ function cStrides(shape: readonly number[]): number[] {
  * mat.shape; // [2, 2]
  * mat.transpose().isCContiguous; // false
  */
-export class NDArray<D extends DType = DType> {
+class NDArrayImpl<D extends DType = DType> {
   /** The typed array holding the elements (shared, not copied). */
   readonly data: TypedArrayOf<D>;
   readonly dtype: D;
@@ -98,7 +98,7 @@ export class NDArray<D extends DType = DType> {
    * Builds a C-contiguous array from nested arrays (all rows the same length).
    * @throws {ArgumentError} for ragged rows or values that do not fit the dtype.
    */
-  static from<D extends DType>(nested: NestedArray<ElementOf<D>>, dtype: D): NDArray<D> {
+  static from<D extends DType>(nested: NestedArray<ElementOf<D>>, dtype: D): NDArrayImpl<D> {
     const info = dtypeInfo('NDArray.from', dtype);
     const shape: number[] = [];
     let probe: unknown = nested;
@@ -131,18 +131,18 @@ export class NDArray<D extends DType = DType> {
       const i = flat.findIndex((v, k) => v !== data[k]);
       if (i >= 0) throw argumentError('NDArray.from', `element ${i}`, `a value representable as ${dtype}`, flat[i]);
     }
-    return new NDArray(data as TypedArrayOf<D>, shape);
+    return new NDArrayImpl(data as TypedArrayOf<D>, shape);
   }
 
   /** A zero-filled C-contiguous array. */
-  static zeros<D extends DType>(shape: readonly number[], dtype: D): NDArray<D> {
+  static zeros<D extends DType>(shape: readonly number[], dtype: D): NDArrayImpl<D> {
     const dims = checkShape('NDArray.zeros', shape);
     const info = dtypeInfo('NDArray.zeros', dtype);
-    return new NDArray(new info.ctor(dims.reduce((a, b) => a * b, 1)) as TypedArrayOf<D>, dims);
+    return new NDArrayImpl(new info.ctor(dims.reduce((a, b) => a * b, 1)) as TypedArrayOf<D>, dims);
   }
 
   /** True for values built by NDArray (any copy of this module). */
-  static isNDArray(value: unknown): value is NDArray {
+  static isNDArray(value: unknown): value is NDArrayImpl {
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[kNDArray] === true;
   }
 
@@ -179,8 +179,8 @@ export class NDArray<D extends DType = DType> {
   }
 
   /** Reverses the axes (a view: shares data, not C-contiguous for 2+ non-trivial axes). */
-  transpose(): NDArray<D> {
-    return new NDArray(this.data, [...this.shape].reverse(), {
+  transpose(): NDArrayImpl<D> {
+    return new NDArrayImpl(this.data, [...this.shape].reverse(), {
       strides: [...this.strides].reverse(),
       offset: this.offset,
       readonly: this.readonly,
@@ -188,8 +188,8 @@ export class NDArray<D extends DType = DType> {
   }
 
   /** A C-contiguous copy. */
-  copy(): NDArray<D> {
-    const out = NDArray.zeros(this.shape, this.dtype);
+  copy(): NDArrayImpl<D> {
+    const out = NDArrayImpl.zeros(this.shape, this.dtype);
     let k = 0;
     this.#forEachIndex((flat) => {
       (out.data as AnyTypedArray)[k++] = this.data[flat] as never;
@@ -198,12 +198,12 @@ export class NDArray<D extends DType = DType> {
   }
 
   /** The same elements with another shape (a view when C-contiguous, else refused). */
-  reshape(shape: readonly number[]): NDArray<D> {
+  reshape(shape: readonly number[]): NDArrayImpl<D> {
     const dims = checkShape('NDArray.reshape', shape);
     if (dims.reduce((a, b) => a * b, 1) !== this.size)
       throw argumentError('NDArray.reshape', 'shape', `a shape with ${this.size} elements`, dims);
     if (!this.isCContiguous) throw argumentError('NDArray.reshape', '', 'a C-contiguous array', this, 'Call copy() first.');
-    return new NDArray(this.data, dims, { offset: this.offset, readonly: this.readonly });
+    return new NDArrayImpl(this.data, dims, { offset: this.offset, readonly: this.readonly });
   }
 
   /** Nested arrays (a copy). */
@@ -252,3 +252,28 @@ export class NDArray<D extends DType = DType> {
     if (this.size > 0) rec(0, this.offset);
   }
 }
+
+/** The NDArray constructor: infers the dtype from the typed array it wraps. */
+export interface NDArrayConstructor {
+  /**
+   * Wraps `data` without copying. Default shape `[data.length]`, default strides C order.
+   * @throws {ArgumentError} when the shape, strides or offset reach outside `data`.
+   */
+  new <T extends AnyTypedArray>(
+    data: T,
+    shape?: readonly number[],
+    options?: { strides?: readonly number[]; offset?: number; readonly?: boolean },
+  ): NDArrayImpl<DTypeOfArray<T>>;
+  readonly prototype: NDArrayImpl;
+  /** Builds a C-contiguous array from nested arrays (all rows the same length). */
+  from<D extends DType>(nested: NestedArray<ElementOf<D>>, dtype: D): NDArrayImpl<D>;
+  /** A zero-filled C-contiguous array. */
+  zeros<D extends DType>(shape: readonly number[], dtype: D): NDArrayImpl<D>;
+  /** True for values built by NDArray (any copy of this module). */
+  isNDArray(value: unknown): value is NDArrayImpl;
+}
+
+/** An n-dimensional view of a typed array; see {@link NDArrayConstructor}. */
+export type NDArray<D extends DType = DType> = NDArrayImpl<D>;
+// One class at run time (instanceof works); the constructor type adds dtype inference from `data`.
+export const NDArray = NDArrayImpl as unknown as NDArrayConstructor;

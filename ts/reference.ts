@@ -77,7 +77,11 @@ const referenceSpec = {
     errcheck: Codes,
     arrays: { x: { length: 'len' }, y: { length: 'len', writable: true } },
   },
-  simd_sum: { fn: 'int32_t simd_sum(const float *data, size_t len, _Out_ double *result)', errcheck: Codes, arrays: { data: { length: 'len' } } },
+  simd_sum: {
+    fn: 'int32_t simd_sum(const float *data, size_t len, _Out_ double *result)',
+    errcheck: Codes,
+    arrays: { data: { length: 'len' } },
+  },
   process_data: { fn: 'int32_t process_data(float *data, size_t len)', errcheck: Codes, arrays: { data: { length: 'len' } } },
   batch_process: {
     fn: 'int32_t batch_process(float *data, size_t batch_size, size_t item_size)',
@@ -244,7 +248,9 @@ export class ReferenceLibrary implements Disposable {
   forceSimd(isa: SimdLevel): void {
     if (!SIMD_LEVELS.includes(isa)) throw argumentError('forceSimd', 'isa', `one of ${SIMD_LEVELS.join(', ')}`, isa);
     if (!this.simdSupported(isa)) {
-      throw new UnsupportedError(`forceSimd(): ${isa} is not supported by this build or CPU; supported: ${this.supportedSimdLevels().join(', ')}.`);
+      throw new UnsupportedError(
+        `forceSimd(): ${isa} is not supported by this build or CPU; supported: ${this.supportedSimdLevels().join(', ')}.`,
+      );
     }
     this.fn.ffikit_simd_force(isa);
   }
