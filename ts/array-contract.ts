@@ -110,7 +110,11 @@ function makeInspector(fn: string, param: string, c: Required<Pick<ArrayContract
     const o = x as { data?: unknown; shape?: unknown };
     if (!('data' in o) || !('shape' in o)) fail(x);
     if (dtypeOfArray(o.data) !== dtype) fail(x, `Its data is ${describeValue(o.data)}.`);
-    return new NDArray(o.data as never, o.shape as number[]);
+    try {
+      return new NDArray(o.data as never, o.shape as number[]);
+    } catch (err) {
+      return fail(x, `Its shape does not fit its data: ${(err as Error).message}`);
+    }
   };
   /** Validates and returns the number of elements C may touch. */
   const capacity = (x: unknown): number => {

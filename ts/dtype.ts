@@ -111,3 +111,25 @@ export function dtypeOfArray(value: unknown): DType | undefined {
 export function arrayNameOf(dtype: DType): string {
   return table[dtype].ctorName;
 }
+
+/**
+ * Checks one element value for a dtype: integers must be in range (no silent truncation or wrap),
+ * 64-bit dtypes take bigint, float dtypes take any number.
+ * @throws {ArgumentError}
+ */
+export function checkElement(where: string, dtype: DType, value: unknown): number | bigint {
+  if (dtype === 'int64' || dtype === 'uint64') {
+    const lo = dtype === 'int64' ? -(2n ** 63n) : 0n;
+    const hi = dtype === 'int64' ? 2n ** 63n - 1n : 2n ** 64n - 1n;
+    if (typeof value === 'bigint' && value >= lo && value <= hi) return value;
+    throw argumentError(where, 'value', `a bigint in [${lo}, ${hi}] (${dtype})`, value);
+  }
+  if (typeof value !== 'number') throw argumentError(where, 'value', `a number (${dtype})`, value);
+  if (dtype === 'float32' || dtype === 'float64') return value;
+  const bits = table[dtype].bytes * 8;
+  const signed = dtype.startsWith('int');
+  const lo = signed ? -(2 ** (bits - 1)) : 0;
+  const hi = signed ? 2 ** (bits - 1) - 1 : 2 ** bits - 1;
+  if (Number.isInteger(value) && value >= lo && value <= hi) return value;
+  throw argumentError(where, 'value', `an integer in [${lo}, ${hi}] (${dtype})`, value);
+}

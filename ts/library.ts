@@ -1,5 +1,6 @@
 // The Library handle: load a shared library, bind typed functions, close it safely.
 
+import './polyfills';
 import { bindFunction, type FunctionSpec, type LibraryState } from './bind';
 import { argumentError, closedError } from './errors';
 import type { BindSpec, Bound } from './infer';

@@ -1,9 +1,19 @@
 // ManagedArray: native memory with one owner, one disposer, scoped views and a GC backstop.
 
+import './polyfills';
 import { inspect } from 'node:util';
 
 import { boundInternals } from './bound-internals';
-import { dtypeInfo, dtypeOfArray, type AnyTypedArray, type DType, type DTypeOfArray, type ElementOf, type TypedArrayOf } from './dtype';
+import {
+  checkElement,
+  dtypeInfo,
+  dtypeOfArray,
+  type AnyTypedArray,
+  type DType,
+  type DTypeOfArray,
+  type ElementOf,
+  type TypedArrayOf,
+} from './dtype';
 import { argumentError, DisposedError, NativeError } from './errors';
 import * as native from './native/koffi';
 
@@ -45,6 +55,15 @@ const kUnpin = Symbol('ffikit.unpin');
 const kHold = Symbol('ffikit.hold');
 const warnedSites = new Set<string>();
 
+/** A short stack (enough to name the caller): a full one costs microseconds per array. */
+function captureSite(): Error {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 5;
+  const site = new Error();
+  Error.stackTraceLimit = limit;
+  return site;
+}
+
 function creationSite(site: Error): string {
   const frames = (site.stack ?? '').split('\n').slice(1);
   const user = frames.find((f) => !/[\\/](ts|dist)[\\/](managed-array|ndarray)\.[jt]s/.test(f) && !f.includes('node:internal'));
@@ -54,12 +73,21 @@ function creationSite(site: Error): string {
 const backstop = new FinalizationRegistry<Backstop>((held) => {
   if (held.freed) return;
   held.freed = true;
+  const where = creationSite(held.site);
   try {
     held.owner.free(held.ptr);
+  } catch (err) {
+    // A finalizer must never throw (it would be an uncaught exception): report and move on.
+    process.emitWarning(
+      `${held.describe} created at ${where}: freeing it after GC failed (${(err as Error)?.message ?? String(err)}); its memory leaked.`,
+      {
+        code: 'FFIKIT_FREE_FAILED',
+      },
+    );
+    return;
   } finally {
     held.owner.release();
   }
-  const where = creationSite(held.site);
   if (warnedSites.has(where)) return;
   warnedSites.add(where);
   process.emitWarning(
@@ -156,7 +184,7 @@ export class ManagedArray<D extends DType = DType> implements Disposable {
    * @throws {NativeError} when the allocator returns NULL.
    */
   static create<D extends DType>(dtype: D, length: number, options: ManagedArrayOptions = {}): ManagedArray<D> {
-    const site = new Error();
+    const site = captureSite();
     const info = dtypeInfo('ManagedArray.create', dtype);
     checkLength('ManagedArray.create', length, info.bytes);
     const { alloc, free } = options;
@@ -165,7 +193,7 @@ export class ManagedArray<D extends DType = DType> implements Disposable {
         'ManagedArray.create',
         alloc === undefined ? 'alloc' : 'free',
         'an alloc and a free function together',
-        alloc ?? free,
+        undefined,
       );
     }
     if (alloc !== undefined && typeof alloc !== 'function') throw argumentError('ManagedArray.create', 'alloc', 'a function', alloc);
@@ -242,14 +270,19 @@ export class ManagedArray<D extends DType = DType> implements Disposable {
   read(index: number): ElementOf<D> {
     this.#check('read');
     this.#index('read', index);
-    return this.#access()[index] as ElementOf<D>;
+    // One element through decode, not a view: views cost a native ArrayBuffer each (see #access).
+    const value = native.decodeAt(this.#ptr, index * this.#info.bytes, this.#info.ctype);
+    // koffi returns 64-bit values that fit a double as numbers; the element type says bigint.
+    return (
+      this.#info.bytes === 8 && (this.#dtype === 'int64' || this.#dtype === 'uint64') ? BigInt(value as number | bigint) : value
+    ) as ElementOf<D>;
   }
 
   /** Writes element `index`; the value must fit the dtype exactly (no silent truncation). */
   write(index: number, value: ElementOf<D>): void {
     this.#check('write');
     this.#index('write', index);
-    this.#access()[index] = checkElement(this.#dtype, value) as never;
+    native.encodeAt(this.#ptr, index * this.#info.bytes, this.#info.ctype, checkElement('ManagedArray.write', this.#dtype, value));
   }
 
   /** A copy of the contents as an ordinary typed array (safe to keep). */
@@ -423,22 +456,4 @@ function dtypeOfCanonical(canonical: string): DType | undefined {
     double: 'float64',
   };
   return map[canonical];
-}
-
-function checkElement(dtype: DType, value: unknown): unknown {
-  const info = dtypeInfo('ManagedArray.write', dtype);
-  if (dtype === 'int64' || dtype === 'uint64') {
-    const lo = dtype === 'int64' ? -(2n ** 63n) : 0n;
-    const hi = dtype === 'int64' ? 2n ** 63n - 1n : 2n ** 64n - 1n;
-    if (typeof value === 'bigint' && value >= lo && value <= hi) return value;
-    throw argumentError('ManagedArray.write', 'value', `a bigint in [${lo}, ${hi}] (${dtype})`, value);
-  }
-  if (typeof value !== 'number') throw argumentError('ManagedArray.write', 'value', `a number (${dtype})`, value);
-  if (dtype === 'float32' || dtype === 'float64') return value;
-  const bits = info.bytes * 8;
-  const signed = dtype.startsWith('int');
-  const lo = signed ? -(2 ** (bits - 1)) : 0;
-  const hi = signed ? 2 ** (bits - 1) - 1 : 2 ** bits - 1;
-  if (Number.isInteger(value) && value >= lo && value <= hi) return value;
-  throw argumentError('ManagedArray.write', 'value', `an integer in [${lo}, ${hi}] (${dtype})`, value);
 }

@@ -2,7 +2,16 @@
 
 import { inspect } from 'node:util';
 
-import { dtypeInfo, dtypeOfArray, type AnyTypedArray, type DType, type DTypeOfArray, type ElementOf, type TypedArrayOf } from './dtype';
+import {
+  checkElement,
+  dtypeInfo,
+  dtypeOfArray,
+  type AnyTypedArray,
+  type DType,
+  type DTypeOfArray,
+  type ElementOf,
+  type TypedArrayOf,
+} from './dtype';
 import { argumentError, describeValue } from './errors';
 
 /** Nested arrays of numbers (or bigints for 64-bit dtypes), e.g. `[[1, 2], [3, 4]]`. */
@@ -127,7 +136,8 @@ class NDArrayImpl<D extends DType = DType> {
     });
     const data = new info.ctor(flat.length) as AnyTypedArray;
     data.set(flat as never);
-    if (!wide && dtype !== 'float32' && dtype !== 'float64') {
+    if (dtype !== 'float32' && dtype !== 'float64') {
+      // A value that changed on the way in was out of range (typed arrays wrap silently).
       const i = flat.findIndex((v, k) => v !== data[k]);
       if (i >= 0) throw argumentError('NDArray.from', `element ${i}`, `a value representable as ${dtype}`, flat[i]);
     }
@@ -174,7 +184,7 @@ class NDArrayImpl<D extends DType = DType> {
   /** Writes one element. */
   set(...args: [...index: number[], value: ElementOf<D>]): void {
     if (this.readonly) throw argumentError('NDArray.set', '', 'a writable array', this, 'This array is read-only.');
-    const value = args.pop() as ElementOf<D>;
+    const value = checkElement('NDArray.set', this.dtype, args.pop());
     (this.data as AnyTypedArray)[this.#flat('set', args as number[])] = value as never;
   }
 
@@ -221,9 +231,9 @@ class NDArrayImpl<D extends DType = DType> {
    * The contiguous elements as one typed array (a subarray view of `data`, no copy).
    * @throws {ArgumentError} when the array is not C-contiguous.
    */
-  contiguousData(where = 'NDArray'): TypedArrayOf<D> {
+  contiguousData(fn = 'NDArray.contiguousData', param = ''): TypedArrayOf<D> {
     if (!this.isCContiguous) {
-      throw argumentError(where, '', 'a C-contiguous array', this, 'This one is a strided view (e.g. from transpose()); pass arr.copy().');
+      throw argumentError(fn, param, 'a C-contiguous array', this, 'This one is a strided view (e.g. from transpose()); pass arr.copy().');
     }
     if (this.offset === 0 && this.size === this.data.length) return this.data;
     return (this.data as AnyTypedArray).subarray(this.offset, this.offset + this.size) as TypedArrayOf<D>;

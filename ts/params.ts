@@ -326,7 +326,7 @@ function typedPointerCheck(fn: string, p: ParsedParam, prim: Primitive, options:
     convert: (x, ctx) => {
       if (x === null) return null;
       if (isManagedArray(x)) return managedPointer(fn, p.name, expected, x, isChar && x.dtype === 'uint8' ? 'uint8' : dtype, ctx);
-      if (NDArray.isNDArray(x)) x = x.contiguousData(`${fn}(): argument '${p.name}'`);
+      if (NDArray.isNDArray(x)) x = x.contiguousData(fn, p.name);
       const tag = ArrayBuffer.isView(x) ? (x as unknown as { [Symbol.toStringTag]: string })[Symbol.toStringTag] : undefined;
       if (
         tag === arrayName ||
@@ -397,7 +397,7 @@ function voidPointerCheck(fn: string, p: ParsedParam, options: PointerOptions = 
       if (x === null) return null;
       if (typeof x === 'bigint') return rawPointer(fn, p.name, expected, x);
       if (isManagedArray(x)) return managedPointer(fn, p.name, expected, x, null, ctx);
-      if (NDArray.isNDArray(x)) x = x.contiguousData(`${fn}(): argument '${p.name}'`);
+      if (NDArray.isNDArray(x)) x = x.contiguousData(fn, p.name);
       if (ArrayBuffer.isView(x)) {
         checkBufferUsable(fn, p.name, expected, x, options);
         return x;

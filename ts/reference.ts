@@ -1,5 +1,6 @@
 // The bundled reference library as a typed class (the TS counterpart of the seed's Python wrappers).
 
+import './polyfills';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 

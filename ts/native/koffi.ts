@@ -161,3 +161,13 @@ export function freeBytes(ptr: bigint): void {
 export function viewBytes(ptr: bigint, bytes: number): ArrayBuffer {
   return koffi.view(ptr, bytes);
 }
+
+/** Reads one value of `type` at `ptr + offset` (no ArrayBuffer is created). */
+export function decodeAt(ptr: bigint, offset: number, type: string): unknown {
+  return koffi.decode(ptr, offset, type);
+}
+
+/** Writes one value of `type` at `ptr + offset`. */
+export function encodeAt(ptr: bigint, offset: number, type: string, value: unknown): void {
+  koffi.encode(ptr, offset, type, value);
+}
