@@ -32,6 +32,15 @@ export interface FunctionSpec {
   readonly arrays?: Readonly<Record<string, ArrayContract>>;
 }
 
+/** Options of {@link Library.bind} that apply to every function of the spec. */
+export interface BindOptions {
+  /**
+   * Accept SharedArrayBuffer-backed arrays on every pointer parameter (as `shared: true` in each array
+   * contract would). For code that shares memory with other threads on purpose, such as executors.
+   */
+  readonly shared?: boolean;
+}
+
 /** Metadata carried by every bound function. */
 export interface BoundInfo {
   /** The C symbol called. */
@@ -268,7 +277,7 @@ function makeAsync(
  * Declares one native function and wraps it.
  * @internal used by Library.bind
  */
-export function bindFunction(state: LibraryState, jsName: string, spec: string | FunctionSpec): AnyFn {
+export function bindFunction(state: LibraryState, jsName: string, spec: string | FunctionSpec, options: BindOptions = {}): AnyFn {
   const where = `bind(): '${jsName}'`;
   let prototype: string;
   let errcheckOption: unknown;
@@ -312,7 +321,10 @@ export function bindFunction(state: LibraryState, jsName: string, spec: string |
     );
   }
   const contracts = compileContracts(jsName, proto, arraysOption);
-  const checks = proto.params.map((p, i) => paramCheck(jsName, p, contracts?.pointerOptions.get(i)));
+  const checks = proto.params.map((p, i) => {
+    const fromContract = contracts?.pointerOptions.get(i);
+    return paramCheck(jsName, p, options.shared === true ? { ...fromContract, shared: true } : fromContract);
+  });
   const fn = generateSync(jsName, proto, checks, errcheck, raw, state, contracts) as AnyFn;
   const info: BoundInfo = Object.freeze({
     symbol: proto.name,

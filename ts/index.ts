@@ -25,7 +25,7 @@ export {
 } from './errcheck';
 export { struct, opaque, pointer, array, alias, callbackType, sizeof, alignof, decode, CType, type TypeSpec, type TypeKind } from './types';
 export type { BoundFunction, BindSpec, Bound, NamedTypes, ParsePrototype } from './infer';
-export type { BoundInfo, FunctionSpec } from './bind';
+export type { BoundInfo, FunctionSpec, BindOptions } from './bind';
 export {
   reference,
   referenceCandidates,

@@ -1,7 +1,7 @@
 // The Library handle: load a shared library, bind typed functions, close it safely.
 
 import './polyfills';
-import { bindFunction, type FunctionSpec, type LibraryState } from './bind';
+import { bindFunction, type BindOptions, type FunctionSpec, type LibraryState } from './bind';
 import { argumentError, closedError } from './errors';
 import type { BindSpec, Bound } from './infer';
 import { openCheckedLibrary } from './native/loader';
@@ -37,7 +37,8 @@ export class Library implements Disposable {
    * Declares native functions from C prototypes and returns them checked and typed. Keys are the
    * JS names; the C symbol comes from the prototype. Argument and return types are inferred from
    * the prototype strings at compile time.
-   * @param spec Name to prototype string, or to `{ fn: prototype, errcheck }`.
+   * @param spec Name to prototype string, or to `{ fn: prototype, errcheck, arrays }`.
+   * @param options `shared: true` accepts SharedArrayBuffer-backed arrays on every pointer parameter.
    * @returns An object of bound functions; each has `.async(...)` (a Promise, run off the main
    * thread, arguments pinned until it settles) and `.info`.
    * @throws {DeclarationError} for a prototype that does not parse, an unknown type or a missing symbol.
@@ -48,7 +49,7 @@ export class Library implements Disposable {
    * m.cos(0);                  // 1
    * await m.cos.async(Math.PI); // -1
    */
-  bind<const S extends BindSpec>(spec: S): Bound<S> {
+  bind<const S extends BindSpec>(spec: S, options: BindOptions = {}): Bound<S> {
     const state = this[kState];
     if (state.closed) throw closedError('bind()', this.path);
     if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
@@ -56,7 +57,7 @@ export class Library implements Disposable {
     }
     const out: Record<string, unknown> = {};
     for (const [name, entry] of Object.entries(spec)) {
-      out[name] = bindFunction(state, name, entry as string | FunctionSpec);
+      out[name] = bindFunction(state, name, entry as string | FunctionSpec, options);
     }
     return Object.freeze(out) as Bound<S>;
   }
