@@ -8,6 +8,7 @@ import { parsePrototype, type ParsedPrototype } from './prototype';
 import { nativeSpelling } from './types';
 import { runAsync, type AsyncState } from './async-queue';
 import { kInternals } from './bound-internals';
+import { claimCallbackError, pendingCallbackError, type RegisteredCallback } from './callbacks';
 import { compileContracts, type ArrayContract, type CompiledContracts } from './array-contract';
 import { holdPendingPins, pendingPins, releaseHeldPins, unpinArray, type ManagedArray } from './managed-array';
 
@@ -18,6 +19,8 @@ export interface LibraryState extends AsyncState {
   readonly native: native.NativeLibrary;
   /** Arrays allocated by this library's allocators that are still alive (they keep it loaded). */
   holds: number;
+  /** Callbacks registered through this library, disposed after it is unloaded. */
+  readonly callbacks: Set<RegisteredCallback>;
   /** Unloads the library once it is closed and nothing (calls, arrays) uses it any more. */
   tryUnload(): void;
 }
@@ -135,6 +138,8 @@ function generateSync(
     lines.push(`try { r = raw(${argNames.join(', ')}); } catch (e) { throw translate(e); }`);
   }
   if (usesContext) lines.push('if (ctx.callbackThrew) throw callbackFailure(ctx);');
+  // A registered callback that threw while C ran it: this call is the one that was running.
+  lines.push('if (cbSlot.threw) throw claimCb(NAME);');
   lines.push(checkTail(errcheck, argNames.join(', ')));
 
   const constNames = Object.keys(constants);
@@ -152,6 +157,8 @@ function generateSync(
     'pending',
     'hold',
     'release',
+    'cbSlot',
+    'claimCb',
     ...convNames,
     ...constNames,
   ];
@@ -170,6 +177,8 @@ function generateSync(
     pendingPins,
     holdPendingPins,
     releaseHeldPins,
+    pendingCallbackError,
+    claimCallbackError,
     ...checks.map((c) => c.convert),
     ...constNames.map((k) => constants[k]),
   );

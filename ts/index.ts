@@ -23,8 +23,22 @@ export {
   type ErrcheckFunction,
   type ErrcheckContext,
 } from './errcheck';
-export { struct, opaque, pointer, array, alias, callbackType, sizeof, alignof, decode, CType, type TypeSpec, type TypeKind } from './types';
-export type { BoundFunction, BindSpec, Bound, NamedTypes, ParsePrototype } from './infer';
+export {
+  struct,
+  opaque,
+  pointer,
+  array,
+  alias,
+  callbackType,
+  sizeof,
+  alignof,
+  decode,
+  CType,
+  type TypeSpec,
+  type TypeKind,
+  type CallbackType,
+} from './types';
+export type { BoundFunction, BindSpec, Bound, NamedTypes, ParsePrototype, CallbackSignature } from './infer';
 export type { BoundInfo, FunctionSpec, BindOptions } from './bind';
 export {
   reference,
@@ -41,3 +55,4 @@ export { ManagedArray, isManagedArray, type ManagedArrayOptions, type Allocator,
 export { NDArray, type NDArrayConstructor, type NestedArray } from './ndarray';
 export { DTYPES, type DType, type DTypeOfArray, type TypedArrayOf, type ElementOf } from './dtype';
 export type { ArrayContract } from './array-contract';
+export { RegisteredCallback, CallbackLimitError, registeredCallbackCount, callbackCapacity, type RegisterOptions } from './callbacks';

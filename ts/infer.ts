@@ -320,6 +320,24 @@ export type ParsePrototype<S extends string> =
       : never
     : never;
 
+// C → JS for callback arguments: what C passes arrives like a return value (pointers as addresses).
+type MapCallbackArgs<P extends string[], Acc extends unknown[] = []> = P extends [infer H extends string, ...infer R extends string[]]
+  ? MapCallbackArgs<R, [...Acc, ResultType<AnalyzeParam<H>>]>
+  : Acc;
+type CallbackArgList<S extends string> = Trim<S> extends '' | 'void' ? [] : MapCallbackArgs<Split<S, ','>>;
+
+/**
+ * The JS function type for a callback prototype: `'void Cb(int current, int total)'` →
+ * `(a: number, b: number) => void`. A non-void callback returns what C expects.
+ */
+export type CallbackSignature<S extends string> =
+  StripSemicolon<S> extends `${infer Head}(${infer Params})`
+    ? Words<Spaced<Head>> extends infer HW extends string[]
+      ? (...args: CallbackArgList<Params>) => CallbackReturn<AnalyzeWords<Init<HW>>>
+      : (...args: never[]) => unknown
+    : (...args: never[]) => unknown;
+type CallbackReturn<T extends TypeInfo> = T['stars'] extends 0 ? (T['base'] extends 'void' ? void : ValueIn<T['base']>) : bigint | null;
+
 /** A checked, bound native function. */
 export type BoundFunction<P extends unknown[], R> = ((...args: P) => R) & {
   /** Runs the call off the main thread; arguments stay pinned until the promise settles. Never throws synchronously. */

@@ -2,7 +2,10 @@
 
 import './polyfills';
 import { bindFunction, type BindOptions, type FunctionSpec, type LibraryState } from './bind';
+import { createRegisteredCallback, type RegisteredCallback, type RegisterOptions } from './callbacks';
 import { argumentError, closedError } from './errors';
+import type { CallbackType } from './types';
+import type { CallbackSignature } from './infer';
 import type { BindSpec, Bound } from './infer';
 import { openCheckedLibrary } from './native/loader';
 import { debug } from './debug';
@@ -63,6 +66,28 @@ export class Library implements Disposable {
   }
 
   /**
+   * Registers a JS function as a long-lived native callback (for C code that stores the pointer).
+   * @param type A callback type from {@link callbackType} (or its name).
+   * @param fn The function; its exceptions never unwind through C.
+   * @param options `thread: 'any'` for callbacks C calls from its own threads (void only);
+   * `onError` receives exceptions no JS call can.
+   * @returns A handle to pass where the prototype has the callback type; dispose it once C can no
+   * longer call it (for foreign threads: stop the source, join off the main thread, then dispose).
+   * @throws {ArgumentError} for a bad type, function or option; {@link CallbackLimitError} when too many
+   * callbacks are registered; {@link DeclarationError} for a non-void `thread: 'any'` callback.
+   * @example
+   * const Progress = ffikit.callbackType('void ProgressCallback(int current, int total)');
+   * using cb = lib.register(Progress, (cur, total) => bar.update(cur / total));
+   */
+  register<P extends string>(type: CallbackType<P> | string, fn: CallbackSignature<P>, options: RegisterOptions = {}): RegisteredCallback {
+    const state = this[kState];
+    if (state.closed) throw closedError('register()', this.path);
+    const cb = createRegisteredCallback(type, fn, options, (done) => state.callbacks.delete(done));
+    state.callbacks.add(cb);
+    return cb;
+  }
+
+  /**
    * Closes the library. Bound functions throw `ERR_FFIKIT_CLOSED` from now on; async calls already
    * running finish first, and ManagedArrays allocated through its functions can still be read and
    * disposed: the library is unloaded once none of them is left. Idempotent.
@@ -104,6 +129,7 @@ export function load(path: string, options: LoadOptions = {}): Library {
     closed: false,
     inflight: 0,
     holds: 0,
+    callbacks: new Set(),
     label: opened.path,
     native: opened.native,
     tryUnload() {
@@ -114,6 +140,8 @@ export function load(path: string, options: LoadOptions = {}): Library {
       } catch (err) {
         debug('unload of %s failed: %s', opened.path, (err as Error).message);
       }
+      // The library's code is gone, so nothing can call its callbacks any more.
+      for (const cb of [...state.callbacks]) cb.dispose();
     },
   };
   state.onIdle = () => state.tryUnload();

@@ -4,6 +4,7 @@ import { DTYPE_OF, intRange, isWideInt, type Primitive, type TypedArrayName } fr
 import { types } from 'node:util';
 
 import { ArgumentError, CallbackError, DisposedError, FfikitError, argumentError, describeValue } from './errors';
+import { RegisteredCallback } from './callbacks';
 import { isManagedArray, pendingPins, pinArray, type ManagedArray } from './managed-array';
 import { NDArray } from './ndarray';
 import type { ParsedParam } from './prototype';
@@ -299,8 +300,11 @@ function callbackCheck(fn: string, p: ParsedParam, type: CType): ParamCheck {
         };
       }
       if (typeof x === 'bigint') return rawPointer(fn, p.name, expected, x);
-      const handle = x as { pointer?: unknown };
-      if (typeof x === 'object' && typeof handle.pointer === 'bigint') return rawPointer(fn, p.name, expected, handle.pointer);
+      if (x instanceof RegisteredCallback) {
+        if (x.disposed) throw new DisposedError(`${fn}(): argument '${p.name}' is a disposed ${x.type.name} callback.`);
+        if (x.type !== type && x.type.name !== type.name) throw argumentError(fn, p.name, expected, x, `It is a ${x.type.name} callback.`);
+        return x.pointer;
+      }
       throw argumentError(fn, p.name, expected, x);
     },
   };
@@ -505,6 +509,11 @@ export function translateNativeThrow(fn: string, err: unknown): unknown {
   // koffi's errors may come from another realm (vm contexts, jest), so test by shape, not instanceof.
   if (err instanceof FfikitError || !types.isNativeError(err)) return err;
   const e = err as Error;
+  if (/non-registered callback/i.test(e.message)) {
+    return new DisposedError(
+      `${fn}(): C called a callback that was already disposed (unregistered); dispose callbacks only once C can no longer call them.`,
+    );
+  }
   if (e.name === 'TypeError' || /unexpected|expected|invalid|cannot/i.test(e.message)) {
     return new ArgumentError(`${fn}(): the arguments were refused: ${e.message.replace(/\.$/, '')}.`);
   }

@@ -56,6 +56,11 @@ export class CType {
   }
 }
 
+declare const kPrototype: unique symbol;
+
+/** A callback type; its prototype string is kept at the type level to type the JS functions. */
+export type CallbackType<P extends string = string> = CType & { readonly [kPrototype]?: P };
+
 /** A type reference accepted wherever ffikit takes a type: a C spelling or a {@link CType}. */
 export type TypeSpec = string | CType;
 
@@ -286,7 +291,7 @@ export function alias(name: string, type: TypeSpec): CType {
  * const Progress = ffikit.callbackType('void ProgressCallback(int current, int total)');
  * lib.bind({ run: 'int process_with_callback(double *data, size_t len, ProgressCallback cb)' });
  */
-export function callbackType(prototype: string): CType {
+export function callbackType<const P extends string>(prototype: P): CallbackType<P> {
   const proto = parsePrototype(prototype, 'callbackType()');
   const result = nativeSpelling(proto.result);
   const params = proto.params.map((p) => nativeSpelling(p.type));

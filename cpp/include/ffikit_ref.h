@@ -492,6 +492,58 @@ FFIKIT_API ErrorCode process_batch(const float *data, const size_t *offsets, con
  *  ERR_INVALID_SIZE      len > SIZE_MAX / sizeof(float). */
 FFIKIT_API ErrorCode long_running_operation(float *data, size_t len);
 
+/* ======================================================================================
+ * Callbacks from a foreign thread, and polled progress
+ * ====================================================================================== */
+
+/* Event kinds passed to an EventCallback. */
+#define FFIKIT_EVENT_TICK 1
+
+/* Called by the event source's own thread (never the thread that started it): kind is
+ * FFIKIT_EVENT_TICK, value the 1-based sequence number. A host that runs callbacks on one thread
+ * (Node.js) queues the call there and the event thread blocks until it returns. */
+typedef void (*EventCallback)(int32_t kind, int64_t value);
+
+/* Starts the library's one event source: a background thread that calls callback(FFIKIT_EVENT_TICK,
+ * n) for n = 1, 2, ... every interval_us microseconds (0: back to back), until max_events calls
+ * were made (max_events <= 0: until stopped). The thread is owned by the library; stop it with
+ * ffikit_events_stop(), which also joins it. Thread-safe.
+ * Shutdown protocol for hosts whose callbacks run on one thread (Node.js): stop issuing and join
+ * from ANOTHER thread than the one running callbacks (the event thread may be blocked waiting for
+ * it), only then unregister the callback, then unload the library.
+ * Returns:
+ *  SUCCESS               the thread started.
+ *  ERR_NULL_POINTER      callback is NULL.
+ *  ERR_INVALID_ARGUMENT  a source is already running (stop it first).
+ *  ERR_OUT_OF_MEMORY / ERR_INTERNAL  the thread could not be started. */
+FFIKIT_API ErrorCode ffikit_events_start(EventCallback callback, uint32_t interval_us,
+                                         int64_t max_events);
+
+/* Stops issuing events and joins the event thread: after SUCCESS the callback is never called
+ * again and may be released. Blocks until an in-flight callback returns. SUCCESS when no source
+ * is running (idempotent). Thread-safe; must not be called from the event thread itself.
+ * Returns:
+ *  SUCCESS               stopped and joined (or nothing was running).
+ *  ERR_INVALID_ARGUMENT  called from inside the callback, on the event thread (would deadlock).
+ *  ERR_INTERNAL          the join failed (never observed). */
+FFIKIT_API ErrorCode ffikit_events_stop(void);
+
+/* 1 while a started source has not been stopped (it may have finished max_events), else 0. */
+FFIKIT_API int32_t ffikit_events_running(void);
+
+/* Number of callbacks completed since the last ffikit_events_start(). Thread-safe. */
+FFIKIT_API int64_t ffikit_events_emitted(void);
+
+/* Same work as process_with_callback() (data[i] *= 2.0), but reports progress by storing i + 1
+ * into *progress after each element (an atomic release store) instead of calling back: a host
+ * can poll it from another thread, or from JS through shared or native memory, at the cost of a
+ * plain store per element. *progress is set to 0 for len == 0. Thread-safe for distinct buffers.
+ * Returns:
+ *  SUCCESS           done (*progress == len).
+ *  ERR_NULL_POINTER  progress is NULL, or data is NULL and len > 0.
+ *  ERR_INVALID_SIZE  len > SIZE_MAX / sizeof(double). */
+FFIKIT_API ErrorCode process_with_progress(double *data, size_t len, uint64_t *progress);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

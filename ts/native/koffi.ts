@@ -171,3 +171,13 @@ export function decodeAt(ptr: bigint, offset: number, type: string): unknown {
 export function encodeAt(ptr: bigint, offset: number, type: string, value: unknown): void {
   koffi.encode(ptr, offset, type, value);
 }
+
+/** Registers a JS function as a native callback of the named prototype type; returns its address. */
+export function registerCallback(fn: (...args: unknown[]) => unknown, typeName: string): bigint {
+  return koffi.register(fn, koffi.pointer(typeName));
+}
+
+/** Frees a trampoline from {@link registerCallback}. */
+export function unregisterCallback(ptr: bigint): void {
+  koffi.unregister(ptr);
+}
