@@ -33,6 +33,24 @@ const kTrampolines = 8192;
 const kTransientReserve = 192;
 const live = new Set<RegisteredCallback>();
 
+// While a foreign-thread callback is registered, a native thread may call into JS at any moment; if
+// the process ended naturally meanwhile, Node would free its environment under that thread (a crash,
+// observed). So such a registration keeps the event loop alive, like an open server socket, until
+// its trampoline is released (dispose with { stopped: true }, EventSource.stop(), or lib.close()).
+let foreignRegistrations = 0;
+let keepAlive: ReturnType<typeof setInterval> | undefined;
+
+function holdLoop(): void {
+  if (foreignRegistrations++ === 0) keepAlive = setInterval(() => undefined, 2 ** 30);
+}
+
+function releaseLoop(): void {
+  if (--foreignRegistrations === 0 && keepAlive !== undefined) {
+    clearInterval(keepAlive);
+    keepAlive = undefined;
+  }
+}
+
 /** Registered callbacks currently alive (for leak checks). */
 export function registeredCallbackCount(): number {
   return live.size;
@@ -63,9 +81,9 @@ export function claimCallbackError(fn: string): CallbackError {
   return callbackError(`${fn}(): the registered callback ${owner?.type.name ?? ''} threw during the native call`, error);
 }
 
-function callbackError(prefix: string, cause: unknown): CallbackError {
+function callbackError(prefix: string, cause: unknown, after = 'the call completed'): CallbackError {
   const what = cause instanceof Error ? `${cause.name}: ${cause.message}` : describeValue(cause);
-  return new CallbackError(`${prefix} (${what}); the call completed and the error is attached as .cause.`, cause);
+  return new CallbackError(`${prefix} (${what}); ${after} and the error is attached as .cause.`, cause);
 }
 
 function neutralResult(type: CType): unknown {
@@ -93,6 +111,8 @@ export class RegisteredCallback extends EventEmitter implements Disposable {
   /** Where C may call it from. */
   readonly thread: 'main' | 'any';
   #pointer: bigint | null;
+  /** The trampoline until it is unregistered (may outlive `#pointer` for foreign-thread callbacks). */
+  #native: bigint | null;
   #fn: ((...args: unknown[]) => unknown) | null;
   readonly #onError: ((error: CallbackError) => void) | undefined;
   readonly #release: (cb: RegisteredCallback) => void;
@@ -119,7 +139,9 @@ export class RegisteredCallback extends EventEmitter implements Disposable {
       }
     };
     this.#pointer = native.registerCallback(invoke, type.name);
+    this.#native = this.#pointer;
     live.add(this);
+    if (this.thread === 'any') holdLoop();
   }
 
   /**
@@ -137,17 +159,37 @@ export class RegisteredCallback extends EventEmitter implements Disposable {
   }
 
   /**
-   * Unregisters the trampoline (idempotent). C must not call it afterwards: a call through a freed
-   * trampoline throws where the FFI layer can tell, but a later registration may reuse the slot.
+   * Stops calling the JS function at once (idempotent) and releases the native trampoline:
+   * - `thread: 'main'` callbacks: now. C must not call it afterwards: a call through a freed
+   *   trampoline throws where the FFI layer can tell, but a later registration may reuse the slot.
+   * - `thread: 'any'` callbacks: a native thread may still be calling it, so the trampoline stays
+   *   (calls become no-ops) until the library is closed — or now, with `{ stopped: true }`, once
+   *   you know the native side has stopped and joined its threads. Until then the registration
+   *   keeps the process alive (a native thread calling into a torn-down process would crash it).
    */
-  dispose(): void {
-    const ptr = this.#pointer;
-    if (ptr === null) return;
+  dispose(options: { stopped?: boolean } = {}): void {
+    if (this.#pointer === null) {
+      if (options.stopped === true) this.#unregister();
+      return;
+    }
     this.#pointer = null;
     this.#fn = null;
+    if (this.thread === 'main' || options.stopped === true) this.#unregister();
+  }
+
+  /** @internal the library was unloaded: nothing can call the trampoline any more */
+  releaseNative(): void {
+    this.dispose({ stopped: true });
+  }
+
+  #unregister(): void {
+    const ptr = this.#native;
+    if (ptr === null) return;
+    this.#native = null;
     live.delete(this);
     this.#release(this);
     native.unregisterCallback(ptr);
+    if (this.thread === 'any') releaseLoop();
   }
 
   [Symbol.dispose](): void {
@@ -155,7 +197,8 @@ export class RegisteredCallback extends EventEmitter implements Disposable {
   }
 
   #failed(err: unknown): void {
-    if (this.thread === 'main' && !pendingCallbackError.threw) {
+    if (this.thread === 'main' && pendingCallbackError.threw) return; // the running call already has its error
+    if (this.thread === 'main') {
       pendingCallbackError.threw = true;
       pendingCallbackError.error = err;
       pendingCallbackError.owner = this;
@@ -165,12 +208,16 @@ export class RegisteredCallback extends EventEmitter implements Disposable {
           pendingCallbackError.threw = false;
           pendingCallbackError.error = undefined;
           pendingCallbackError.owner = null;
-          this.#report(callbackError(`RegisteredCallback(${this.type.name}) threw outside any ffikit call`, err));
+          this.#report(
+            callbackError(`RegisteredCallback(${this.type.name}) threw outside any ffikit call`, err, 'C received a neutral value'),
+          );
         }
       });
       return;
     }
-    this.#report(callbackError(`RegisteredCallback(${this.type.name}) threw on a call from a native thread`, err));
+    this.#report(
+      callbackError(`RegisteredCallback(${this.type.name}) threw on a call from a native thread`, err, 'the native thread went on'),
+    );
   }
 
   #report(error: CallbackError): void {

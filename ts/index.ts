@@ -44,6 +44,7 @@ export {
   reference,
   referenceCandidates,
   ReferenceLibrary,
+  EventSource,
   ReferenceErrorCodes,
   REFERENCE_ABI_VERSION,
   SIMD_LEVELS,

@@ -141,7 +141,7 @@ export function load(path: string, options: LoadOptions = {}): Library {
         debug('unload of %s failed: %s', opened.path, (err as Error).message);
       }
       // The library's code is gone, so nothing can call its callbacks any more.
-      for (const cb of [...state.callbacks]) cb.dispose();
+      for (const cb of [...state.callbacks]) cb.releaseNative();
     },
   };
   state.onIdle = () => state.tryUnload();

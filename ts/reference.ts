@@ -1,16 +1,17 @@
 // The bundled reference library as a typed class (the TS counterpart of the seed's Python wrappers).
 
 import './polyfills';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-
 import { errorCodes } from './errcheck';
-import { argumentError, LibraryLoadError, UnsupportedError } from './errors';
+import { argumentError, LibraryLoadError, UnsupportedError, type CallbackError } from './errors';
 import { load, type Library } from './library';
+import { resolveReferenceLibrary } from './prebuilds';
 import { callbackType } from './types';
-import type { ManagedArray } from './managed-array';
+import { ManagedArray } from './managed-array';
+import type { RegisteredCallback } from './callbacks';
 import { NDArray } from './ndarray';
 import type { Bound } from './infer';
+
+export { referenceCandidates } from './prebuilds';
 
 /** The reference library's status codes (mirrors the X-macro table in `ffikit_ref.h`). */
 export const ReferenceErrorCodes = errorCodes({
@@ -94,6 +95,18 @@ const referenceSpec = {
     errcheck: Codes,
     arrays: { offsets: { length: 'num_items' }, lengths: { length: 'num_items' }, results: { length: 'num_items', writable: true } },
   },
+  process_with_progress: {
+    fn: 'int32_t process_with_progress(double *data, size_t len, uint64_t *progress)',
+    errcheck: Codes,
+    arrays: { data: { length: 'len' } },
+  },
+  ffikit_events_start: {
+    fn: 'int32_t ffikit_events_start(EventCallback *callback, uint32_t interval_us, int64_t max_events)',
+    errcheck: Codes,
+  },
+  ffikit_events_stop: { fn: 'int32_t ffikit_events_stop(void)', errcheck: Codes },
+  ffikit_events_running: 'int32_t ffikit_events_running(void)',
+  ffikit_events_emitted: 'int64_t ffikit_events_emitted(void)',
   long_running_operation: {
     fn: 'int32_t long_running_operation(float *data, size_t len)',
     errcheck: Codes,
@@ -110,59 +123,6 @@ export interface ReferenceOptions {
   readonly path?: string;
   /** Expected SHA-256 of the file. */
   readonly sha256?: string;
-}
-
-/** The package root (one level above `ts/` or `dist/`). */
-const packageRoot = path.resolve(__dirname, '..');
-
-function libraryFileName(): string {
-  if (process.platform === 'win32') return 'ffikit_ref.dll';
-  if (process.platform === 'darwin') return 'libffikit_ref.dylib';
-  return 'libffikit_ref.so';
-}
-
-function isMusl(): boolean {
-  if (process.platform !== 'linux') return false;
-  const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
-  return !report?.header?.glibcVersionRuntime;
-}
-
-/**
- * Where the reference library would be loaded from, in order: `FFIKIT_LIBRARY_PATH` (absolute only),
- * the prebuild for this platform, then the local build. Returns every candidate with whether it exists.
- */
-export function referenceCandidates(): Array<{ source: string; path: string; exists: boolean }> {
-  const file = libraryFileName();
-  const tag = `${process.platform}-${process.arch}${isMusl() ? '-musl' : ''}`;
-  const list: Array<{ source: string; path: string }> = [];
-  const fromEnv = process.env.FFIKIT_LIBRARY_PATH;
-  if (fromEnv) list.push({ source: 'FFIKIT_LIBRARY_PATH', path: fromEnv });
-  list.push({ source: `prebuild ${tag}`, path: path.join(packageRoot, 'prebuilds', tag, file) });
-  list.push({ source: 'local build', path: path.join(packageRoot, 'build', 'Release', file) });
-  return list.map((c) => ({ ...c, exists: path.isAbsolute(c.path) && fs.existsSync(c.path) }));
-}
-
-function locate(): string {
-  const fromEnv = process.env.FFIKIT_LIBRARY_PATH;
-  if (fromEnv !== undefined && fromEnv !== '' && !path.isAbsolute(fromEnv)) {
-    throw new LibraryLoadError(
-      'not-found',
-      fromEnv,
-      `Cannot load ${fromEnv}: FFIKIT_LIBRARY_PATH must be an absolute path.\nPossible solutions:\n- Set it to the absolute path of libffikit_ref, or unset it.`,
-    );
-  }
-  const candidates = referenceCandidates();
-  const hit = candidates.find((c) => c.exists);
-  if (hit) return hit.path;
-  throw new LibraryLoadError(
-    'not-found',
-    candidates[candidates.length - 1]?.path ?? libraryFileName(),
-    `Cannot load the ffikit reference library: no build for ${process.platform}-${process.arch} was found.\nTried:\n${candidates
-      .map((c) => `- ${c.source}: ${c.path}`)
-      .join(
-        '\n',
-      )}\nPossible solutions:\n- Build it from the shipped sources: npm run build:native (needs cmake and a C++17 compiler).\n- Or pass { path } to ffikit.reference(), or set FFIKIT_LIBRARY_PATH to an absolute path.`,
-  );
 }
 
 /** 1-D float64 data: a typed array, native memory, or a C-contiguous NDArray. */
@@ -186,6 +146,7 @@ export class ReferenceLibrary implements Disposable {
     let fns: ReferenceFunctions;
     try {
       callbackType('void ProgressCallback(int current, int total)');
+      callbackType('void EventCallback(int32_t kind, int64_t value)');
       fns = library.bind(referenceSpec);
     } catch (err) {
       library.close();
@@ -310,6 +271,66 @@ export class ReferenceLibrary implements Disposable {
     this.fn.process_with_callback(data, undefined, onProgress);
   }
 
+  /**
+   * Doubles every element off the main thread while native code publishes its progress in a shared
+   * counter that JS polls every `intervalMs` — the cheap alternative to a per-item callback for
+   * high-frequency progress (one plain store per item instead of a thread hop).
+   * @param onProgress Called with (done, total) at each poll and once at the end.
+   */
+  async processWithProgress(
+    data: Float64Like,
+    onProgress: (done: number, total: number) => void,
+    options: { intervalMs?: number } = {},
+  ): Promise<void> {
+    const intervalMs = options.intervalMs ?? 50;
+    if (!Number.isFinite(intervalMs) || intervalMs <= 0)
+      throw argumentError('processWithProgress', 'intervalMs', 'a positive number', intervalMs);
+    const total = countOf(data);
+    const counter = ManagedArray.create('uint64', 1);
+    let last = -1;
+    const poll = (): void => {
+      const done = Number(counter.read(0));
+      if (done !== last) {
+        last = done;
+        onProgress(done, total);
+      }
+    };
+    const timer = setInterval(poll, intervalMs);
+    try {
+      await this.fn.process_with_progress.async(data, undefined, counter);
+      poll();
+    } finally {
+      clearInterval(timer);
+      counter.dispose();
+    }
+  }
+
+  /**
+   * Starts the library's event source: a native thread calling `onEvent(kind, value)` every
+   * `intervalUs` µs (queued to the main thread). Stop it with `await source.stop()`, which follows the
+   * shutdown protocol: stop issuing and join on another thread (an `.async` call — joining on the
+   * main thread would deadlock with a callback waiting for it), then unregister the callback.
+   * @throws {NativeError} ERR_INVALID_ARGUMENT when a source is already running.
+   */
+  startEvents(
+    onEvent: (kind: number, value: number | bigint) => void,
+    options: { intervalUs?: number; maxEvents?: number; onError?: (error: CallbackError) => void } = {},
+  ): EventSource {
+    const intervalUs = options.intervalUs ?? 1000;
+    const maxEvents = options.maxEvents ?? 0;
+    const cb = this.library.register('EventCallback', onEvent as never, {
+      thread: 'any',
+      ...(options.onError ? { onError: options.onError } : {}),
+    });
+    try {
+      this.fn.ffikit_events_start(cb, intervalUs, maxEvents);
+    } catch (err) {
+      cb.dispose();
+      throw err;
+    }
+    return new EventSource(this, cb);
+  }
+
   /** Records a call and the sum of `data` in the library's mutex-guarded singleton. */
   threadSafeProcess(data: Float64Like): void {
     this.fn.thread_safe_process(data);
@@ -404,6 +425,44 @@ export class ReferenceLibrary implements Disposable {
   }
 }
 
+/** A running native event source (see {@link ReferenceLibrary.startEvents}). */
+export class EventSource implements AsyncDisposable {
+  readonly #ref: ReferenceLibrary;
+  readonly #callback: RegisteredCallback;
+  #stopping: Promise<void> | undefined;
+
+  /** @internal */
+  constructor(ref: ReferenceLibrary, callback: RegisteredCallback) {
+    this.#ref = ref;
+    this.#callback = callback;
+  }
+
+  /** The registered callback the native thread calls (listen for its 'error' events). */
+  get callback(): RegisteredCallback {
+    return this.#callback;
+  }
+
+  /** Callbacks completed so far. */
+  get emitted(): number {
+    return Number(this.#ref.fn.ffikit_events_emitted());
+  }
+
+  /**
+   * Stops issuing, joins the native thread off the main thread, then unregisters the callback (which
+   * also stops keeping the process alive). Idempotent; safe to call from inside the callback.
+   */
+  stop(): Promise<void> {
+    // Joining on the main thread could deadlock with a callback waiting for it: join in .async.
+    const stopping = this.#stopping ?? this.#ref.fn.ffikit_events_stop.async().then(() => this.#callback.dispose({ stopped: true }));
+    this.#stopping = stopping;
+    return stopping;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
+  }
+}
+
 function countOf(x: Float32Like | Float64Like): number {
   return NDArray.isNDArray(x) ? x.size : x.length;
 }
@@ -437,7 +496,8 @@ function asMatrix(where: string, data: Float64Array, rows: number | undefined, c
  * ref.process1d(data); // [2, 4, 6]
  */
 export function reference(options: ReferenceOptions = {}): ReferenceLibrary {
-  const file = options.path ?? locate();
-  const lib = load(file, options.sha256 !== undefined ? { sha256: options.sha256 } : {});
+  const found = resolveReferenceLibrary(options.path !== undefined ? { path: options.path } : {});
+  const sha256 = options.sha256 ?? found.sha256;
+  const lib = load(found.path, sha256 !== undefined ? { sha256 } : {});
   return new ReferenceLibrary(lib);
 }
