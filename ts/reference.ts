@@ -163,7 +163,7 @@ export class ReferenceLibrary implements Disposable {
       throw new LibraryLoadError(
         'bad-format',
         library.path,
-        `Cannot load ${library.path}: it implements reference ABI ${abi}, this ffikit needs ${REFERENCE_ABI_VERSION}.\nPossible solutions:\n- Rebuild the library from this package's sources (npm run build:native).`,
+        `Cannot load ${library.path}: it implements reference ABI ${abi}, this ffikit needs ${REFERENCE_ABI_VERSION}.\nPossible solutions:\n- Rebuild the library from this package's sources: npx ffikit build.`,
       );
     }
     if (fns.ffikit_simd_status() !== 0) {
