@@ -174,7 +174,12 @@ function countCheck(fn: string, countParam: string, arrayParam: string, axis: nu
  * Compiles `arrays: { param: contract }` for one prototype.
  * @throws {DeclarationError} for unknown parameters or options, or a dtype that contradicts the C type.
  */
-export function compileContracts(fn: string, proto: ParsedPrototype, arrays: unknown): CompiledContracts | undefined {
+export function compileContracts(
+  fn: string,
+  proto: ParsedPrototype,
+  arrays: unknown,
+  defaults: PointerOptions = {},
+): CompiledContracts | undefined {
   if (arrays === undefined) return undefined;
   const where = `bind(): '${fn}'`;
   if (typeof arrays !== 'object' || arrays === null || Array.isArray(arrays)) {
@@ -223,8 +228,9 @@ export function compileContracts(fn: string, proto: ParsedPrototype, arrays: unk
     }
     if (c.order !== undefined && c.order !== 'C')
       throw declError(where, `'arrays.${param}.order' can only be 'C' (row-major); copy Fortran-order data first.`);
-    pointerOptions.set(i, { shared: c.shared === true });
-    const inspect = makeInspector(fn, param, { ...c, ndim }, dtype);
+    const shared = c.shared === true || defaults.shared === true;
+    pointerOptions.set(i, { shared });
+    const inspect = makeInspector(fn, param, { ...c, ndim, shared }, dtype);
     constants[`norm${i}`] = inspect.normalize;
     constants[`cap${i}`] = inspect.capacity;
     constants[`shape${i}`] = inspect.shapeOf;

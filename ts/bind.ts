@@ -329,7 +329,7 @@ export function bindFunction(state: LibraryState, jsName: string, spec: string |
       { cause: err },
     );
   }
-  const contracts = compileContracts(jsName, proto, arraysOption);
+  const contracts = compileContracts(jsName, proto, arraysOption, { shared: options.shared === true });
   const checks = proto.params.map((p, i) => {
     const fromContract = contracts?.pointerOptions.get(i);
     return paramCheck(jsName, p, options.shared === true ? { ...fromContract, shared: true } : fromContract);

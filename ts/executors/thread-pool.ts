@@ -1,0 +1,62 @@
+// ThreadPoolExecutor: native calls on worker threads, each with its own copy of the bound functions.
+
+import { Worker } from 'node:worker_threads';
+
+import type { BindSpec } from '../infer';
+import { Executor } from './executor';
+import type { ExecutorOptions } from './options';
+import type { FromWorker } from './protocol';
+import { workerEntry, type WorkerEvents, type WorkerHandle } from './worker-handle';
+
+function spawnThread(events: WorkerEvents): WorkerHandle {
+  const { file, execArgv } = workerEntry();
+  const worker = new Worker(file, { execArgv });
+  worker.on('message', (msg: FromWorker) => events.message(msg));
+  worker.on('messageerror', (err: Error) => events.error(err));
+  worker.on('error', (err: Error) => events.error(err));
+  worker.on('exit', (code: number) => events.exit(code, null));
+  return {
+    pid: process.pid,
+    send: (msg, transfer) => worker.postMessage(msg, transfer as ArrayBuffer[]),
+    kill: () => void worker.terminate(),
+    ref: () => worker.ref(),
+    unref: () => worker.unref(),
+  };
+}
+
+/**
+ * Runs native calls on a pool of worker threads (Python's `ThreadPoolExecutor` after the GIL is
+ * released): N long calls on N workers take about the time of one, and the event loop stays free.
+ * Each worker loads the library once and binds the declared functions.
+ *
+ * Arguments: SharedArrayBuffer-backed typed arrays pass zero-copy (C writes are visible at once);
+ * ManagedArrays pass as their address, pinned until the task settles (dispose() waits); other typed
+ * arrays are copied in and copied back after the call (not for `const T *` parameters), as are
+ * one-element out-param arrays. Callbacks cannot cross threads.
+ *
+ * A running native call cannot be interrupted in a thread: on timeout or abort the promise rejects
+ * at once, but the worker stays busy until the call returns (its result is discarded). Use
+ * {@link ProcessPoolExecutor} when calls must be killable, or may crash.
+ *
+ * The library must be thread-safe for `policy: 'parallel'` (all workers share one loaded copy of it
+ * in this process); use `policy: 'serial'` otherwise.
+ * @example
+ * await using pool = new ffikit.ThreadPoolExecutor({
+ *   library: { reference: true },
+ *   bind: { long_running_operation: 'int32_t long_running_operation(float *data, size_t len)' },
+ *   workers: 2,
+ * });
+ * const data = new Float32Array(new SharedArrayBuffer(4 * 1_000_000));
+ * await pool.map('long_running_operation', [[data.subarray(0, 500_000), 500_000], [data.subarray(500_000), 500_000]]);
+ */
+export class ThreadPoolExecutor<const S extends BindSpec = BindSpec> extends Executor<S> {
+  /**
+   * Starts the workers (they load the library in the background; tasks queue meanwhile).
+   * @throws {ArgumentError} for an invalid option (named in the message).
+   * @throws {DeclarationError} for a bad prototype, a named type, or a custom errcheck function.
+   * @throws {LibraryLoadError} when the library file is not found.
+   */
+  constructor(options: ExecutorOptions<S>) {
+    super('ThreadPoolExecutor', 'thread', spawnThread, options);
+  }
+}

@@ -1,0 +1,205 @@
+// The workers of a pool: start them, send them tasks, take their replies, replace the ones that die, stop them.
+
+import { ArgumentError } from '../errors';
+import { debug } from '../debug';
+import { Balancer, type Slot } from './balancer';
+import { fromWireError, nativeCrashError, startupCrashError } from './errors';
+import type { Mode } from './marshal';
+import type { WorkerConfig } from './options';
+import type { DoneMessage, FromWorker, WireMeta } from './protocol';
+import type { Task } from './task-queue';
+import type { Spawner, WorkerHandle } from './worker-handle';
+
+/** What the worker set tells its executor. */
+export interface WorkerHost {
+  /** A worker became ready or free: dispatch what is queued. */
+  pump(): void;
+  /** A worker could not start (bad library, missing symbol): nothing will ever run. */
+  broken(err: unknown): void;
+}
+
+/** The pool's workers and their slots; the balancer decides which idle one gets the next task. */
+export class WorkerSet {
+  readonly balancer: Balancer;
+  readonly #label: string;
+  readonly #mode: Mode;
+  readonly #spawn: Spawner;
+  readonly #config: WorkerConfig;
+  readonly #host: WorkerHost;
+  readonly #where: string;
+  #stopping = false;
+  #refed = true;
+
+  constructor(label: string, mode: Mode, spawn: Spawner, config: WorkerConfig, count: number, serial: boolean, host: WorkerHost) {
+    this.#label = label;
+    this.#mode = mode;
+    this.#spawn = spawn;
+    this.#config = config;
+    this.#host = host;
+    this.#where = mode === 'thread' ? 'worker thread' : 'worker process';
+    this.balancer = new Balancer(count, serial);
+  }
+
+  /** Starts every worker (they load the library in the background; tasks queue meanwhile). */
+  startAll(): void {
+    for (const slot of this.balancer.slots) this.#start(slot);
+  }
+
+  /** Process ids of the live workers. */
+  get pids(): number[] {
+    return this.balancer.slots.flatMap((s) => (s.handle ? [s.handle.pid] : []));
+  }
+
+  /** Sends `task` to the worker of `slot`; a value that cannot be cloned fails the task instead. */
+  dispatch(slot: Slot, task: Task): void {
+    slot.state = 'busy';
+    slot.task = task;
+    task.state = 'running';
+    const { n, cols, args, extras } = task.payload;
+    let meta: WireMeta[] | undefined;
+    const transfer: ArrayBuffer[] = [];
+    // Thread workers get the staged copies and columns by transfer (no second copy); never caller memory.
+    if (cols !== undefined && this.#mode === 'thread') for (const c of cols) transfer.push(c.buffer as ArrayBuffer);
+    if (extras !== undefined) {
+      for (const [k, c] of extras) {
+        if (c.wire.b !== undefined || c.wire.r !== undefined) {
+          (meta ??= []).push({ k, ...(c.wire.b ? { b: c.wire.b } : {}), ...(c.wire.r ? { r: c.wire.r } : {}) });
+        }
+        if (c.transfer.length > 0) transfer.push(...c.transfer);
+      }
+    }
+    try {
+      const run = cols ? { cols } : { args, ...(meta ? { meta } : {}) };
+      (slot.handle as WorkerHandle).send({ t: 'run', id: task.id, fn: task.fn, n, ...run }, transfer);
+    } catch (err) {
+      slot.state = 'idle';
+      slot.task = undefined;
+      task.fail(
+        new ArgumentError(
+          `${task.fn}(): an argument cannot be sent to a worker (${(err as Error).message}). Pass numbers, bigints, strings, typed arrays, NDArrays or ManagedArrays.`,
+        ),
+      );
+      task.release();
+    }
+  }
+
+  /** Kills the worker running `task` (process pools: the only way to stop a running native call). */
+  kill(task: Task): void {
+    this.balancer.slotOf(task)?.handle?.kill();
+  }
+
+  /** Rejects every running task (their workers are about to be stopped). */
+  failRunning(err: () => unknown): void {
+    for (const slot of this.balancer.slots) slot.task?.fail(err());
+  }
+
+  /** Tells every worker to exit after its current message (or kills them); resolves when all have exited. */
+  stop(kill: boolean): Promise<void> {
+    this.#stopping = true;
+    for (const slot of this.balancer.slots) {
+      const h = slot.handle;
+      if (h === undefined || (slot.state === 'stopping' && !kill)) continue;
+      slot.state = 'stopping';
+      if (kill) h.kill();
+      else {
+        try {
+          h.send({ t: 'exit' }, []);
+        } catch {
+          h.kill();
+        }
+      }
+    }
+    return Promise.all(this.balancer.slots.map((s) => s.exited)).then(() => undefined);
+  }
+
+  /** Keeps the event loop alive only while the pool has work. */
+  setRef(active: boolean): void {
+    if (active === this.#refed) return;
+    this.#refed = active;
+    for (const slot of this.balancer.slots) {
+      if (active) slot.handle?.ref();
+      else slot.handle?.unref();
+    }
+  }
+
+  #start(slot: Slot): void {
+    let handle: WorkerHandle;
+    try {
+      handle = this.#spawn({
+        message: (msg) => this.#onMessage(slot, handle, msg),
+        error: (err) => this.#onError(slot, handle, err),
+        exit: (code, signal) => this.#onExit(slot, handle, code, signal),
+      });
+    } catch (err) {
+      this.#host.broken(err);
+      return;
+    }
+    slot.handle = handle;
+    slot.state = 'starting';
+    slot.exited = new Promise<void>((resolve) => (slot.markExited = resolve));
+    if (!this.#refed) handle.unref();
+    handle.send({ t: 'init', config: this.#config }, []);
+  }
+
+  #onMessage(slot: Slot, handle: WorkerHandle, msg: FromWorker): void {
+    if (slot.handle !== handle) return;
+    if (msg.t === 'ready') {
+      if (slot.state === 'starting') slot.state = 'idle';
+      debug('%s: worker %d ready (pid %d)', this.#label, slot.index, msg.pid);
+    } else if (msg.t === 'init-error') {
+      this.#host.broken(fromWireError(msg.error, this.#where));
+    } else {
+      this.#complete(slot, msg);
+    }
+    this.#host.pump();
+  }
+
+  #complete(slot: Slot, msg: DoneMessage): void {
+    const task = slot.task;
+    if (task === undefined || task.id !== msg.id) return;
+    slot.task = undefined;
+    if (slot.state === 'busy') slot.state = 'idle';
+    if (!task.settled) {
+      try {
+        // A task whose promise already settled (timed out, aborted) never writes into the caller's arrays.
+        if (msg.backs) for (const [k, values] of msg.backs) task.payload.extras?.get(k)?.copyBack(values);
+        const errors = msg.errors ? new Map(msg.errors.map(([k, e]) => [k, fromWireError(e, this.#where)])) : undefined;
+        task.succeed({ values: msg.values, errors });
+      } catch (err) {
+        task.fail(err);
+      }
+    }
+    task.release();
+  }
+
+  #onError(slot: Slot, handle: WorkerHandle, err: Error): void {
+    if (slot.handle !== handle) return;
+    debug('%s: worker %d failed: %s', this.#label, slot.index, err.message);
+    if (slot.state === 'starting') this.#host.broken(err);
+    else slot.task?.fail(err);
+  }
+
+  #onExit(slot: Slot, handle: WorkerHandle, code: number | null, signal: NodeJS.Signals | null): void {
+    if (slot.handle !== handle) return;
+    const task = slot.task;
+    const wasStarting = slot.state === 'starting';
+    const expected = slot.state === 'stopping' || this.#stopping;
+    slot.handle = undefined;
+    slot.task = undefined;
+    slot.state = 'dead';
+    slot.markExited();
+    if (task !== undefined) {
+      task.fail(nativeCrashError(task.fn, signal, code, handle.pid, this.#mode));
+      // Only now can nothing touch the task's memory any more (a thread may outlive its timeout).
+      task.release();
+    }
+    if (expected) return;
+    debug('%s: worker %d (pid %d) exited (code %s, signal %s)', this.#label, slot.index, handle.pid, code, signal);
+    if (wasStarting) {
+      this.#host.broken(startupCrashError(this.#config.library.path, signal, code, handle.pid));
+      return;
+    }
+    this.#start(slot);
+    this.#host.pump();
+  }
+}
