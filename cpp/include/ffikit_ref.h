@@ -507,28 +507,35 @@ typedef void (*EventCallback)(int32_t kind, int64_t value);
 /* Starts the library's one event source: a background thread that calls callback(FFIKIT_EVENT_TICK,
  * n) for n = 1, 2, ... every interval_us microseconds (0: back to back), until max_events calls
  * were made (max_events <= 0: until stopped). The thread is owned by the library; stop it with
- * ffikit_events_stop(), which also joins it. Thread-safe.
+ * ffikit_events_stop(), which also joins it. Thread-safe: at most one event thread exists at any
+ * time, so a start racing a stop on another thread either fails or starts after the old thread
+ * was joined.
  * Shutdown protocol for hosts whose callbacks run on one thread (Node.js): stop issuing and join
  * from ANOTHER thread than the one running callbacks (the event thread may be blocked waiting for
  * it), only then unregister the callback, then unload the library.
  * Returns:
  *  SUCCESS               the thread started.
  *  ERR_NULL_POINTER      callback is NULL.
- *  ERR_INVALID_ARGUMENT  a source is already running (stop it first).
- *  ERR_OUT_OF_MEMORY / ERR_INTERNAL  the thread could not be started. */
+ *  ERR_INVALID_ARGUMENT  a source is already running, or another thread's ffikit_events_stop()
+ *                        is still joining it (stop it first: that call waits for the join).
+ *  ERR_OUT_OF_MEMORY / ERR_INTERNAL  the thread could not be started; nothing changed. */
 FFIKIT_API ErrorCode ffikit_events_start(EventCallback callback, uint32_t interval_us,
                                          int64_t max_events);
 
 /* Stops issuing events and joins the event thread: after SUCCESS the callback is never called
  * again and may be released. Blocks until an in-flight callback returns. SUCCESS when no source
- * is running (idempotent). Thread-safe; must not be called from the event thread itself.
+ * is running (idempotent). Thread-safe: when several threads stop at once, one joins and the
+ * others wait for that join, so every SUCCESS carries the same guarantee. Must not be called
+ * from the event thread itself.
  * Returns:
  *  SUCCESS               stopped and joined (or nothing was running).
- *  ERR_INVALID_ARGUMENT  called from inside the callback, on the event thread (would deadlock).
+ *  ERR_INVALID_ARGUMENT  called from inside the callback, on the event thread (would deadlock),
+ *                        while the source is running or being joined.
  *  ERR_INTERNAL          the join failed (never observed). */
 FFIKIT_API ErrorCode ffikit_events_stop(void);
 
-/* 1 while a started source has not been stopped (it may have finished max_events), else 0. */
+/* 1 while a started source has not been stopped (it may have finished max_events) or a stop is
+ * still joining its thread, else 0. Thread-safe. */
 FFIKIT_API int32_t ffikit_events_running(void);
 
 /* Number of callbacks completed since the last ffikit_events_start(). Thread-safe. */

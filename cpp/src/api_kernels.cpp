@@ -90,6 +90,7 @@ ErrorCode SumItemsParallel(const KernelTable *kernels, const float *data, const 
     const size_t end = bounds[launched + 1];
     if (begin == end) continue;
     try {
+      BeforeThreadStart();
       threads[launched] =
           std::thread(SumItems, kernels, data, offsets, lengths, begin, end, results);
     } catch (...) {

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <new>
 #include <thread>
 
 #include "internal.h"
@@ -11,20 +12,29 @@
 namespace ffikit {
 namespace {
 
-// The source lives on the heap and is never destroyed by a static destructor: at process exit a
-// still-joinable std::thread member would call std::terminate (abort), so ownership stays manual.
+// Invariant: at most one event thread exists at any time. A stop hands the thread to the
+// stopping caller, which joins it outside the mutex; until that join completes (`joining`),
+// start is refused and concurrent stops wait, so a restart can never clear the stop request an
+// old, not yet joined thread has still to observe (which would keep it running forever and
+// hang the join), and no stop returns SUCCESS while a callback may still be running.
 struct EventSource {
   std::mutex mutex;
-  std::condition_variable wake;
+  std::condition_variable wake;    // the event thread's interval sleep ends early on stop
+  std::condition_variable joined;  // `joining` went back to false
   std::thread thread;
-  std::thread::id thread_id;
-  bool running = false;  // a thread was started and not yet joined
-  bool stop = false;     // guarded by mutex
+  std::thread::id thread_id;  // of the one event thread, also while it is being joined
+  bool running = false;       // a thread was started and no stop has taken it yet
+  bool joining = false;       // a stop has taken the thread and is joining it
+  bool stop = false;
   std::atomic<int64_t> emitted{0};
 };
 
-EventSource &Source() {
-  static EventSource *source = new EventSource();  // intentionally leaked, see above
+// Static storage, constructed on first use and never destroyed: a destructor run at process exit
+// with a still-joinable std::thread member would call std::terminate. Placement new needs no heap
+// allocation, so looking the source up can neither fail nor throw.
+EventSource &Source() noexcept {
+  alignas(EventSource) static unsigned char storage[sizeof(EventSource)];
+  static EventSource *source = new (storage) EventSource();
   return *source;
 }
 
@@ -45,6 +55,30 @@ void Run(EventSource *source, EventCallback callback, uint32_t interval_us, int6
   }
 }
 
+// Joins a thread taken from the source, then lets waiting stops (and starts) proceed.
+ErrorCode JoinTaken(EventSource &source, std::thread &thread) noexcept {
+  ErrorCode status = SUCCESS;
+  try {
+    thread.join();
+  } catch (...) {
+    // Unreachable in practice (join only fails on deadlock / invalid thread); detaching avoids
+    // std::terminate from ~thread.
+    try {
+      thread.detach();
+    } catch (...) {
+    }
+    status = ERR_INTERNAL;
+  }
+  try {
+    std::lock_guard<std::mutex> lock(source.mutex);
+    source.joining = false;
+  } catch (...) {
+    status = ERR_INTERNAL;
+  }
+  source.joined.notify_all();
+  return status;
+}
+
 }  // namespace
 }  // namespace ffikit
 
@@ -56,11 +90,16 @@ FFIKIT_API ErrorCode ffikit_events_start(EventCallback callback, uint32_t interv
     if (callback == nullptr) return ERR_NULL_POINTER;
     ffikit::EventSource &source = ffikit::Source();
     std::lock_guard<std::mutex> lock(source.mutex);
-    if (source.running) return ERR_INVALID_ARGUMENT;
+    // A source being joined by another thread's stop still counts as running (see EventSource).
+    if (source.running || source.joining) return ERR_INVALID_ARGUMENT;
+    ffikit::BeforeThreadStart();
+    std::thread thread(ffikit::Run, &source, callback, interval_us, max_events);
+    // Only after the thread exists: a failed start changes nothing. The new thread blocks on the
+    // mutex before its first callback, so it cannot count an event before this reset.
     source.stop = false;
     source.emitted.store(0, std::memory_order_relaxed);
-    source.thread = std::thread(ffikit::Run, &source, callback, interval_us, max_events);
-    source.thread_id = source.thread.get_id();
+    source.thread_id = thread.get_id();
+    source.thread = std::move(thread);
     source.running = true;
     return SUCCESS;
   });
@@ -71,24 +110,35 @@ FFIKIT_API ErrorCode ffikit_events_stop(void) {
     ffikit::EventSource &source = ffikit::Source();
     std::thread thread;
     {
-      std::lock_guard<std::mutex> lock(source.mutex);
-      if (!source.running) return SUCCESS;
-      // Joining itself would deadlock (and std::thread would throw): refuse from the event thread.
+      std::unique_lock<std::mutex> lock(source.mutex);
+      if (!source.running && !source.joining) return SUCCESS;
+      // Joining itself, or waiting for a join of itself, would deadlock: refuse on the event
+      // thread.
       if (std::this_thread::get_id() == source.thread_id) return ERR_INVALID_ARGUMENT;
+      if (!source.running) {
+        // Another thread's stop is joining: SUCCESS promises no callback is still running.
+        source.joined.wait(lock, [&source] { return !source.joining; });
+        return SUCCESS;
+      }
       source.stop = true;
       thread = std::move(source.thread);
       source.running = false;
+      source.joining = true;
     }
     source.wake.notify_all();
-    thread.join();
-    return SUCCESS;
+    return ffikit::JoinTaken(source, thread);
   });
 }
 
 FFIKIT_API int32_t ffikit_events_running(void) {
-  ffikit::EventSource &source = ffikit::Source();
-  std::lock_guard<std::mutex> lock(source.mutex);
-  return source.running ? 1 : 0;
+  try {
+    ffikit::EventSource &source = ffikit::Source();
+    std::lock_guard<std::mutex> lock(source.mutex);
+    return source.running || source.joining ? 1 : 0;
+  } catch (...) {
+    // std::mutex::lock can only throw on a broken threading runtime; the C ABI must not see it.
+    return 0;
+  }
 }
 
 FFIKIT_API int64_t ffikit_events_emitted(void) {

@@ -46,9 +46,27 @@ ErrorCode Guarded(Body &&body) noexcept {
 
 // Counting allocator: the only heap allocations whose lifetime crosses a call boundary go
 // through these, so ffikit_live_allocations() can prove the absence of leaks from the FFI side.
+// CountedCalloc returns nullptr on failure (including an injected one, see below).
 void *CountedCalloc(size_t count, size_t size) noexcept;
 void CountedFree(void *ptr) noexcept;
 int64_t LiveAllocations() noexcept;
+
+// Allocation fault injection (cpp/include/ffikit_ref_fault.h), compiled in only by
+// -DFFIKIT_FAULT_INJECTION=ON: true when the allocation being attempted must fail. Every
+// allocation site of the library asks it once per attempt; release builds fold it to false.
+#if defined(FFIKIT_FAULT_INJECTION)
+bool FaultShouldFail() noexcept;
+#else
+constexpr bool FaultShouldFail() noexcept { return false; }
+#endif
+
+// Called right before constructing a std::thread. std::thread allocates its state with operator
+// new, outside CountedCalloc, so the injector cannot fail that allocation itself; instead it
+// fails here by throwing what that operator new would throw, which drives the same fallback
+// (process_batch: the calling thread does the work; ffikit_events_start: ERR_OUT_OF_MEMORY).
+inline void BeforeThreadStart() {
+  if (FaultShouldFail()) throw std::bad_alloc();
+}
 
 struct KernelTable;
 
