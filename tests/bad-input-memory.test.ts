@@ -184,6 +184,15 @@ const cases: BadCase[] = [
     error: CLOSED,
     words: ['register()'],
   },
+  // The one deliberate native crash, contained by a process pool.
+  {
+    name: 'process pool: a native segfault rejects with NativeCrashError, the caller survives',
+    setup: `const pool = new ffikit.ProcessPoolExecutor({ library: fx.crash, bind: { crash_now: 'void crash_now(void)' }, workers: 1 });`,
+    body: 'return pool.call("crash_now", []).finally(() => pool.close());',
+    async: true,
+    error: ['NativeCrashError', 'ERR_FFIKIT_NATIVE_CRASH'],
+    words: ['crash_now', 'SIGSEGV'],
+  },
   // Types, decode, reference
   { name: 'decode: NULL pointer', body: "ffikit.decode(0n, 'double');", error: ARG, words: ['non-null pointer', 'got bigint 0n'] },
   { name: 'decode: unknown type', body: "ffikit.decode(1n, 'NoSuchType');", error: DECL, words: ["unknown type 'NoSuchType'"] },
