@@ -1,23 +1,8 @@
 // Array contracts in bind(): declaration errors at bind time, and arity when sizes are auto-filled.
-import * as ffikit from '../ts/index';
+import { bindOne, lib, P1, P2, ref, useReferenceMemory } from './helpers/reference-memory';
 import { DeclarationError, NDArray, type ArrayContract } from '../ts/index';
 
-const ref = ffikit.reference();
-const lib = ffikit.load(ref.path);
-afterAll(() => {
-  lib.close();
-  ref.close();
-});
-
-const P1 = 'int32_t process_1d(double *data, size_t len)';
-const P2 = 'int32_t process_2d(double *data, size_t rows, size_t cols)';
-const Codes = ffikit.ReferenceErrorCodes;
-
-/** Binds one function with the given contracts (checked status: returns void). */
-function bindOne(fn: string, arrays: Record<string, ArrayContract>): (...args: unknown[]) => unknown {
-  const bound = lib.bind({ f: { fn, errcheck: Codes, arrays } } as never) as Record<string, unknown>;
-  return bound.f as (...args: unknown[]) => unknown;
-}
+useReferenceMemory();
 
 const m = {
   p1: bindOne(P1, { data: { dtype: 'float64', length: 'len' } }),

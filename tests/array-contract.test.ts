@@ -1,23 +1,8 @@
 // Array contracts in bind(): dtype / ndim / shape / order / writable / length / shared, auto-filled sizes, .async.
-import * as ffikit from '../ts/index';
-import { ArgumentError, ManagedArray, NDArray, type ArrayContract } from '../ts/index';
+import { ArgumentError, ManagedArray, NDArray } from '../ts/index';
+import { bindOne, P1, P2, ref, useReferenceMemory } from './helpers/reference-memory';
 
-const ref = ffikit.reference();
-const lib = ffikit.load(ref.path);
-afterAll(() => {
-  lib.close();
-  ref.close();
-});
-
-const P1 = 'int32_t process_1d(double *data, size_t len)';
-const P2 = 'int32_t process_2d(double *data, size_t rows, size_t cols)';
-const Codes = ffikit.ReferenceErrorCodes;
-
-/** Binds one function with the given contracts (checked status: returns void). */
-function bindOne(fn: string, arrays: Record<string, ArrayContract>): (...args: unknown[]) => unknown {
-  const bound = lib.bind({ f: { fn, errcheck: Codes, arrays } } as never) as Record<string, unknown>;
-  return bound.f as (...args: unknown[]) => unknown;
-}
+useReferenceMemory();
 const asyncOf = (f: (...args: unknown[]) => unknown) => (f as unknown as { async: (...a: unknown[]) => Promise<unknown> }).async;
 
 const m = {

@@ -6,48 +6,9 @@ import * as path from 'node:path';
 import * as ffikit from '../ts/index';
 import { ClosedError, DisposedError, ManagedArray } from '../ts/index';
 import { ROOT, runChild } from './helpers/child';
+import { countingFree, m, native, ref, thrown, useReferenceMemory } from './helpers/reference-memory';
 
-const ref = ffikit.reference();
-// Loading the same path again shares the dlopen handle, hence the allocation counter, with `ref`.
-const lib = ffikit.load(ref.path);
-const m = lib.bind({
-  create_array: { fn: 'double *create_array(size_t len)', errcheck: 'null-is-failure' },
-  free_array: 'void free_array(double *arr)',
-  process_1d: { fn: 'int32_t process_1d(double *data, size_t len)', arrays: { data: { length: 'len' } } },
-});
-const native = { alloc: m.create_array, free: m.free_array };
-afterAll(() => {
-  lib.close();
-  ref.close();
-});
-
-let baseline = 0;
-beforeEach(() => {
-  baseline = ref.liveAllocations();
-});
-afterEach(() => {
-  expect(ref.liveAllocations()).toBe(baseline); // every test frees what it allocated
-});
-const live = (): number => ref.liveAllocations() - baseline;
-
-/** Asserts that `fn` throws an error of class `cls` with `code` and returns it. */
-function thrown<E extends Error>(fn: () => unknown, cls: new (...args: never[]) => E, code: string): E {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(cls);
-  expect((caught as { code?: string }).code).toBe(code);
-  return caught as E;
-}
-
-/** A free function that counts its calls and forwards to the bound free_array (plain JS: not library-held). */
-function countingFree(): { free: (p: bigint) => void; calls: bigint[] } {
-  const calls: bigint[] = [];
-  return { calls, free: (p) => (calls.push(p), m.free_array(p)) };
-}
+const { live } = useReferenceMemory();
 
 describe('dispose', () => {
   it('is idempotent ([Symbol.dispose] too) and frees exactly once', () => {

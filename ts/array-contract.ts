@@ -1,6 +1,6 @@
 // Array contracts in bind(): dtype / ndim / shape / order / writable / length checks, and auto-filled lengths.
 
-import { dtypeOfArray, DTYPES, type DType } from './dtype';
+import { dtypeOfArray, dtypeOfCType, DTYPES, type DType } from './dtype';
 import { argumentError, DeclarationError, describeValue, DisposedError } from './errors';
 import { isManagedArray } from './managed-array';
 import { NDArray } from './ndarray';
@@ -69,20 +69,6 @@ const kCtors: Record<DType, unknown> = {
   uint64: BigUint64Array,
   float32: Float32Array,
   float64: Float64Array,
-};
-const kCanonicalDType: Record<string, DType> = {
-  int8_t: 'int8',
-  char: 'int8',
-  uint8_t: 'uint8',
-  bool: 'uint8',
-  int16_t: 'int16',
-  uint16_t: 'uint16',
-  int32_t: 'int32',
-  uint32_t: 'uint32',
-  int64_t: 'int64',
-  uint64_t: 'uint64',
-  float: 'float32',
-  double: 'float64',
 };
 
 function declError(where: string, text: string): DeclarationError {
@@ -213,7 +199,7 @@ export function compileContracts(
     const unknown = Object.keys(c).filter((k) => !kContractKeys.has(k));
     if (unknown.length)
       throw declError(where, `'arrays.${param}' has unknown option${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}.`);
-    const declared = p.type.prim.kind === 'void' ? undefined : kCanonicalDType[p.type.prim.canonical];
+    const declared = p.type.prim.kind === 'void' ? undefined : dtypeOfCType(p.type.prim.canonical);
     if (c.dtype !== undefined && !DTYPES.includes(c.dtype))
       throw declError(where, `'arrays.${param}.dtype' must be one of ${DTYPES.join(', ')}.`);
     if (c.dtype !== undefined && declared !== undefined && c.dtype !== declared) {

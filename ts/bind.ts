@@ -96,15 +96,18 @@ function checkTail(errcheck: CompiledErrcheck, callArgs: string): string {
  * Generates the synchronous wrapper. The body is assembled from fixed templates only; user strings
  * (names, prototypes) reach it as closure constants, never as code.
  */
-function generateSync(
-  name: string,
-  proto: ParsedPrototype,
-  checks: readonly ParamCheck[],
-  errcheck: CompiledErrcheck,
-  raw: native.RawFunction,
-  state: LibraryState,
-  contracts: CompiledContracts | undefined,
-): (...args: unknown[]) => unknown {
+/** Everything a wrapper generator needs about one declaration. */
+interface Declared {
+  readonly name: string;
+  readonly proto: ParsedPrototype;
+  readonly checks: readonly ParamCheck[];
+  readonly errcheck: CompiledErrcheck;
+  readonly raw: native.RawFunction;
+  readonly state: LibraryState;
+  readonly contracts: CompiledContracts | undefined;
+}
+
+function generateSync({ name, proto, checks, errcheck, raw, state, contracts }: Declared): (...args: unknown[]) => unknown {
   const n = checks.length;
   const argNames = checks.map((_, i) => `a${i}`);
   const usesContext = checks.some((c) => c.usesContext);
@@ -223,15 +226,7 @@ function applyErrcheck(errcheck: CompiledErrcheck, r: unknown, name: string, pro
   }
 }
 
-function makeAsync(
-  name: string,
-  proto: ParsedPrototype,
-  checks: readonly ParamCheck[],
-  errcheck: CompiledErrcheck,
-  raw: native.RawFunction,
-  state: LibraryState,
-  contracts: CompiledContracts | undefined,
-): (...args: unknown[]) => Promise<unknown> {
+function makeAsync({ name, proto, checks, errcheck, raw, state, contracts }: Declared): (...args: unknown[]) => Promise<unknown> {
   const paramNames = arityNames(checks, contracts);
   const min = contracts?.minArity ?? checks.length;
   const runContracts = contractRunner(checks.length, contracts, checks);
@@ -334,7 +329,8 @@ export function bindFunction(state: LibraryState, jsName: string, spec: string |
     const fromContract = contracts?.pointerOptions.get(i);
     return paramCheck(jsName, p, options.shared === true ? { ...fromContract, shared: true } : fromContract);
   });
-  const fn = generateSync(jsName, proto, checks, errcheck, raw, state, contracts) as AnyFn;
+  const declared: Declared = { name: jsName, proto, checks, errcheck, raw, state, contracts };
+  const fn = generateSync(declared) as AnyFn;
   const info: BoundInfo = Object.freeze({
     symbol: proto.name,
     prototype: proto.text,
@@ -342,7 +338,7 @@ export function bindFunction(state: LibraryState, jsName: string, spec: string |
   });
   Object.defineProperty(fn, 'name', { value: kIdent.test(jsName) ? jsName : `bound ${jsName}` });
   Object.defineProperty(fn, 'length', { value: contracts?.minArity ?? checks.length });
-  fn.async = makeAsync(jsName, proto, checks, errcheck, raw, state, contracts);
+  fn.async = makeAsync(declared);
   fn.info = info;
   Object.defineProperty(fn, kInternals, { value: Object.freeze({ state, raw, proto }) });
   return Object.freeze(fn);

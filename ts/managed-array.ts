@@ -8,6 +8,7 @@ import {
   checkElement,
   dtypeInfo,
   dtypeOfArray,
+  dtypeOfCType,
   type AnyTypedArray,
   type DType,
   type DTypeOfArray,
@@ -429,7 +430,7 @@ function checkAllocatorType(alloc: Allocator, dtype: DType): void {
   const internals = boundInternals(alloc);
   if (!internals) return;
   const result = internals.proto.result;
-  const elem = result.prim ? dtypeOfCanonical(result.prim.canonical) : undefined;
+  const elem = result.prim ? dtypeOfCType(result.prim.canonical) : undefined;
   if (result.pointer !== 1 || (result.prim?.kind !== 'void' && elem !== dtype)) {
     throw argumentError(
       'ManagedArray.create',
@@ -439,21 +440,4 @@ function checkAllocatorType(alloc: Allocator, dtype: DType): void {
       `${internals.proto.name} returns ${result.text}.`,
     );
   }
-}
-
-function dtypeOfCanonical(canonical: string): DType | undefined {
-  const map: Record<string, DType> = {
-    int8_t: 'int8',
-    char: 'int8',
-    uint8_t: 'uint8',
-    int16_t: 'int16',
-    uint16_t: 'uint16',
-    int32_t: 'int32',
-    uint32_t: 'uint32',
-    int64_t: 'int64',
-    uint64_t: 'uint64',
-    float: 'float32',
-    double: 'float64',
-  };
-  return map[canonical];
 }

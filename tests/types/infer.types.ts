@@ -105,32 +105,9 @@ export type ValueTests = [
 // Pointers
 // ---------------------------------------------------------------------------------------------
 
-type DTypeOfArray<T> = T extends Float64Array
-  ? 'float64'
-  : T extends Float32Array
-    ? 'float32'
-    : T extends Int8Array
-      ? 'int8'
-      : T extends Uint8ClampedArray
-        ? never
-        : T extends Uint8Array
-          ? 'uint8'
-          : T extends Int16Array
-            ? 'int16'
-            : T extends Uint16Array
-              ? 'uint16'
-              : T extends Int32Array
-                ? 'int32'
-                : T extends Uint32Array
-                  ? 'uint32'
-                  : T extends BigInt64Array
-                    ? 'int64'
-                    : T extends BigUint64Array
-                      ? 'uint64'
-                      : never;
 type ArrayObjects<D> = D extends ffikit.DType ? ffikit.ManagedArray<D> | ffikit.NDArray<D> : never;
 // A pointer parameter takes the typed array, a ManagedArray or NDArray of the same dtype, an address or NULL.
-type In<T> = T | ArrayObjects<DTypeOfArray<T>> | bigint | null;
+type In<T> = T | ArrayObjects<ffikit.DTypeOfArray<T>> | bigint | null;
 
 export type PointerTests = [
   // strings
