@@ -92,9 +92,11 @@ describe('typed arrays', () => {
     const b = new Float32Array([10, 20, 30, 40]);
     await pool.call('simd_add', [a, b, a, 4]); // result written into a (in place)
     expect([...a]).toEqual([11, 22, 33, 44]);
-    const buf = new Float32Array(8).fill(1);
-    await pool.call('simd_add', [buf.subarray(0, 4), buf.subarray(4), buf.subarray(2, 6), 4]);
-    expect([...buf]).toEqual([1, 1, 2, 2, 2, 2, 1, 1]);
+    // Two views of one buffer stay one buffer in the worker: result aliases a exactly (partial
+    // overlaps are undefined behaviour for simd_add, and differ between ISAs).
+    const buf = Float32Array.from([1, 2, 3, 4, 10, 20, 30, 40]);
+    await pool.call('simd_add', [buf.subarray(0, 4), buf.subarray(4), buf.subarray(0, 4), 4]);
+    expect([...buf]).toEqual([11, 22, 33, 44, 10, 20, 30, 40]);
   });
 
   it('one-element arrays at _Out_ parameters get the value written back', async () => {
