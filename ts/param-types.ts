@@ -198,3 +198,26 @@ export function callbackCheck(fn: string, p: ParsedParam, type: CType): ParamChe
     },
   };
 }
+
+/**
+ * A struct argument: by value (`'value'`), through an input pointer (`'in'`: also an address or null),
+ * or through an `_Out_`/`_Inout_` pointer (`'out'`: an object C fills, members not required).
+ */
+export function structCheck(fn: string, p: ParsedParam, named: CType, mode: 'value' | 'in' | 'out'): ParamCheck {
+  const expected = `an object with the members of struct ${named.name}${mode === 'in' ? ', a bigint address or null' : ''}`;
+  return {
+    name: p.name,
+    fast: null,
+    usesContext: false,
+    constants: {},
+    convert: (x) => {
+      if (typeof x === 'object' && x !== null && !Array.isArray(x) && !ArrayBuffer.isView(x)) {
+        if (mode !== 'out') checkStructObject(fn, p.name, named, x);
+        return x;
+      }
+      if (mode === 'in' && x === null) return null;
+      if (mode === 'in' && typeof x === 'bigint') return rawPointer(fn, p.name, expected, x);
+      throw argumentError(fn, p.name, expected, x, mode === 'out' ? 'Pass an object ({}); C fills its members.' : undefined);
+    },
+  };
+}

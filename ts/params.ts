@@ -4,14 +4,7 @@ import { types } from 'node:util';
 
 import { intRange, isWideInt, type Primitive } from './c-types';
 import { ArgumentError, CallbackError, DisposedError, FfikitError, argumentError, describeValue } from './errors';
-import {
-  callbackCheck,
-  checkStructObject,
-  opaquePointerCheck,
-  type CallContext,
-  type ParamCheck,
-  type PointerOptions,
-} from './param-types';
+import { callbackCheck, structCheck, opaquePointerCheck, type CallContext, type ParamCheck, type PointerOptions } from './param-types';
 import { pointerCheck } from './pointer-params';
 import type { ParsedParam } from './prototype';
 import { namedType, type CType } from './types';
@@ -106,19 +99,7 @@ function valueCheck(fn: string, p: ParsedParam): ParamCheck {
   if (named.prim) return valueCheck(fn, { name: p.name, type: { ...t, prim: named.prim } });
   switch (named.kind) {
     case 'struct':
-      return {
-        name: p.name,
-        fast: null,
-        usesContext: false,
-        constants: {},
-        convert: (x) => {
-          if (typeof x === 'object' && x !== null && !Array.isArray(x) && !ArrayBuffer.isView(x)) {
-            checkStructObject(fn, p.name, named, x);
-            return x;
-          }
-          throw argumentError(fn, p.name, `an object with the members of struct ${named.name}`, x);
-        },
-      };
+      return structCheck(fn, p, named, 'value');
     case 'callback':
       return callbackCheck(fn, p, named);
     default:

@@ -9,11 +9,11 @@ import { NDArray } from './ndarray';
 import {
   callbackCheck,
   checkBufferUsable,
-  checkStructObject,
   kTypedArrays,
   managedPointer,
   opaquePointerCheck,
   rawPointer,
+  structCheck,
   type ParamCheck,
   type PointerOptions,
 } from './param-types';
@@ -161,24 +161,7 @@ function namedPointerCheck(fn: string, p: ParsedParam, named: CType): ParamCheck
   if (named.prim) return pointerCheck(fn, { name: p.name, type: { ...p.type, prim: named.prim } });
   const t = p.type;
   const isOut = t.direction !== 'in';
-  if (named.kind === 'struct' && t.pointer === 1) {
-    const expected = `an object with the members of struct ${named.name}${isOut ? '' : ', a bigint address or null'}`;
-    return {
-      name: p.name,
-      fast: null,
-      usesContext: false,
-      constants: {},
-      convert: (x) => {
-        if (typeof x === 'object' && x !== null && !Array.isArray(x) && !ArrayBuffer.isView(x)) {
-          if (!isOut) checkStructObject(fn, p.name, named, x);
-          return x;
-        }
-        if (!isOut && x === null) return null;
-        if (!isOut && typeof x === 'bigint') return rawPointer(fn, p.name, expected, x);
-        throw argumentError(fn, p.name, expected, x, isOut ? 'Pass an object ({}); C fills its members.' : undefined);
-      },
-    };
-  }
+  if (named.kind === 'struct' && t.pointer === 1) return structCheck(fn, p, named, isOut ? 'out' : 'in');
   if (named.kind === 'callback' && t.pointer === 1) return callbackCheck(fn, p, named);
   if (t.pointer >= 2 || isOut) return multiPointerCheck(fn, p);
   return opaquePointerCheck(fn, p, `a ${named.name} pointer (bigint address as C returned it) or null`);
