@@ -8,6 +8,7 @@ import { ProcessPoolExecutor } from '../../ts/executors/process-pool';
 import { ManagedArray } from '../../ts/managed-array';
 import { ReferenceErrorCodes } from '../../ts/reference';
 import { fixturePaths } from '../fixtures/build';
+import { rejection } from '../helpers/rejection';
 
 const Codes = errorCodes({ OK: 0, E_BAD: [-7, 'bad thing'] });
 const bind = {
@@ -35,15 +36,6 @@ function childrenOf(ppid: number): number[] {
       }
     })
     .map(Number);
-}
-
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('crash containment', () => {

@@ -3,6 +3,7 @@ import { ArgumentError, ClosedError, DeclarationError, LibraryLoadError, NativeE
 import { errorCodes } from '../../ts/errcheck';
 import { ThreadPoolExecutor } from '../../ts/executors/thread-pool';
 import { fixturePaths } from '../fixtures/build';
+import { rejection } from '../helpers/rejection';
 
 const Codes = errorCodes({ OK: 0, E_BAD: [-7, 'bad thing'], E_WORSE: -9 });
 const bind = {
@@ -18,15 +19,6 @@ beforeAll(() => {
   pool = new ThreadPoolExecutor({ library, bind, workers: 2 });
 });
 afterAll(() => pool.close());
-
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('constructor validation (precise messages, thrown synchronously)', () => {
   const make = (options: unknown) => () => new ThreadPoolExecutor(options as never);
