@@ -3,12 +3,10 @@
 import './polyfills';
 import { inspect } from 'node:util';
 
-import { boundInternals } from './bound-internals';
 import {
   checkElement,
   dtypeInfo,
   dtypeOfArray,
-  dtypeOfCType,
   type AnyTypedArray,
   type DType,
   type DTypeOfArray,
@@ -17,119 +15,29 @@ import {
 } from './dtype';
 import { argumentError, DisposedError, NativeError } from './errors';
 import * as native from './native/koffi';
+import {
+  backstop,
+  captureSite,
+  checkAllocatorType,
+  customOwner,
+  defaultOwner,
+  type Backstop,
+  type ManagedArrayOptions,
+  type Owner,
+} from './array-owner';
 
-/** A native allocator: called with an element count, returns the address (or null on failure). */
-export type Allocator = (length: number) => unknown;
-/** A native deallocator: called once with the address the allocator returned. */
-export type Deallocator = (pointer: bigint) => unknown;
-
-/** Options of {@link ManagedArray.create} and {@link ManagedArray.from}. */
-export interface ManagedArrayOptions {
-  /**
-   * Allocates the memory, called with the element count (like the seed's `create_array(len)`), e.g. a
-   * bound `double *create_array(size_t len)`. Default: ffikit's allocator (malloc).
-   */
-  readonly alloc?: Allocator;
-  /** Frees it, e.g. a bound `void free_array(double *arr)`. Required with `alloc`. */
-  readonly free?: Deallocator;
-}
-
-interface Owner {
-  free(ptr: bigint): void;
-  /** Releases the hold on the allocator's library (its unload waits for every array). */
-  release(): void;
-  readonly label: string;
-}
-
-/** What the finalizer needs, without a reference to the array itself. */
-interface Backstop {
-  ptr: bigint;
-  owner: Owner;
-  describe: string;
-  site: Error;
-  freed: boolean;
-}
+export type { Allocator, Deallocator, ManagedArrayOptions } from './array-owner';
 
 const kManaged = Symbol.for('ffikit.ManagedArray');
 const kPin = Symbol('ffikit.pin');
 const kUnpin = Symbol('ffikit.unpin');
 const kHold = Symbol('ffikit.hold');
-const warnedSites = new Set<string>();
-
-/** A short stack (enough to name the caller): a full one costs microseconds per array. */
-function captureSite(): Error {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 5;
-  const site = new Error();
-  Error.stackTraceLimit = limit;
-  return site;
-}
-
-function creationSite(site: Error): string {
-  const frames = (site.stack ?? '').split('\n').slice(1);
-  const user = frames.find((f) => !/[\\/](ts|dist)[\\/](managed-array|ndarray)\.[jt]s/.test(f) && !f.includes('node:internal'));
-  return (user ?? frames[0] ?? '    at <unknown>').trim().replace(/^at /, '');
-}
-
-const backstop = new FinalizationRegistry<Backstop>((held) => {
-  if (held.freed) return;
-  held.freed = true;
-  const where = creationSite(held.site);
-  try {
-    held.owner.free(held.ptr);
-  } catch (err) {
-    // A finalizer must never throw (it would be an uncaught exception): report and move on.
-    process.emitWarning(
-      `${held.describe} created at ${where}: freeing it after GC failed (${(err as Error)?.message ?? String(err)}); its memory leaked.`,
-      {
-        code: 'FFIKIT_FREE_FAILED',
-      },
-    );
-    return;
-  } finally {
-    held.owner.release();
-  }
-  if (warnedSites.has(where)) return;
-  warnedSites.add(where);
-  process.emitWarning(
-    `${held.describe} created at ${where} was never disposed; the garbage collector freed it. Call dispose() or declare it with \`using\`.`,
-    { code: 'FFIKIT_UNDISPOSED', type: 'ResourceWarning' },
-  );
-});
-
 /**
  * ManagedArrays converted for the sync call being prepared. Converters only record them here; the
  * generated wrapper pins them right before the native call (so a conversion error later in the
  * argument list cannot leave a pin behind) and unpins them after it.
  */
 export const pendingPins: ManagedArray[] = [];
-
-function defaultOwner(): Owner {
-  return { free: (p) => native.freeBytes(p), release: () => undefined, label: 'ffikit allocator' };
-}
-
-function customOwner(alloc: Allocator, free: Deallocator): Owner {
-  const internals = boundInternals(free);
-  if (internals) {
-    // Bound deallocators are called directly so an array can still be freed after lib.close(); the
-    // library stays loaded until every array it allocated is gone.
-    internals.state.holds++;
-    let released = false;
-    return {
-      free: (p) => {
-        internals.raw(p);
-      },
-      release: () => {
-        if (released) return;
-        released = true;
-        internals.state.holds--;
-        internals.state.tryUnload();
-      },
-      label: boundInternals(alloc)?.proto.name ?? (alloc.name || 'alloc'),
-    };
-  }
-  return { free: (p) => void free(p), release: () => undefined, label: alloc.name || 'alloc' };
-}
 
 function checkLength(where: string, length: unknown, bytes: number): number {
   if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0) {
@@ -424,20 +332,4 @@ export function holdPendingPins(): ManagedArray[] {
 /** Unpins what {@link holdPendingPins} pinned (called by generated wrappers after the native call). */
 export function releaseHeldPins(held: ManagedArray[]): void {
   for (const a of held) a[kUnpin]();
-}
-
-function checkAllocatorType(alloc: Allocator, dtype: DType): void {
-  const internals = boundInternals(alloc);
-  if (!internals) return;
-  const result = internals.proto.result;
-  const elem = result.prim ? dtypeOfCType(result.prim.canonical) : undefined;
-  if (result.pointer !== 1 || (result.prim?.kind !== 'void' && elem !== dtype)) {
-    throw argumentError(
-      'ManagedArray.create',
-      'alloc',
-      `an allocator returning ${dtype === 'float64' ? 'double' : dtype} * (or void *)`,
-      alloc,
-      `${internals.proto.name} returns ${result.text}.`,
-    );
-  }
 }
