@@ -5,6 +5,8 @@ import type { ArrayContract } from './array-contract';
 import type { DType } from './dtype';
 import type { ManagedArray } from './managed-array';
 import type { NDArray } from './ndarray';
+import type { AnalyzeParam, AnalyzeWords, DropName, Init, Last, Spaced, Split, StripArrays, Trim, TypeInfo, Words } from './infer-words';
+
 import type { ErrcheckFunction, ErrcheckPolicy, ErrorCodeTable, kOkType } from './errcheck';
 
 /**
@@ -17,101 +19,6 @@ import type { ErrcheckFunction, ErrcheckPolicy, ErrorCodeTable, kOkType } from '
  */
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface NamedTypes {}
-
-type WS = ' ' | '\t' | '\n' | '\r';
-type TrimLeft<S extends string> = S extends `${WS}${infer R}` ? TrimLeft<R> : S;
-type TrimRight<S extends string> = S extends `${infer R}${WS}` ? TrimRight<R> : S;
-type Trim<S extends string> = TrimLeft<TrimRight<S>>;
-
-type ReplaceAll<S extends string, F extends string, T extends string, Acc extends string = ''> = S extends `${infer A}${F}${infer B}`
-  ? ReplaceAll<B, F, T, `${Acc}${A}${T}`>
-  : `${Acc}${S}`;
-
-type Spaced<S extends string> = ReplaceAll<
-  ReplaceAll<ReplaceAll<ReplaceAll<ReplaceAll<ReplaceAll<S, '\t', ' '>, '\n', ' '>, '\r', ' '>, '*', ' * '>, '[', ' [ '>,
-  ']',
-  ' ] '
->;
-
-type Words<S extends string, Acc extends string[] = []> = S extends `${infer W} ${infer Rest}`
-  ? Words<Rest, W extends '' ? Acc : [...Acc, W]>
-  : S extends ''
-    ? Acc
-    : [...Acc, S];
-
-type Split<S extends string, D extends string, Acc extends string[] = []> = S extends `${infer A}${D}${infer B}`
-  ? Split<B, D, [...Acc, A]>
-  : [...Acc, S];
-
-type Last<T extends string[]> = T extends [...string[], infer L extends string] ? L : never;
-type Init<T extends string[]> = T extends [...infer I extends string[], string] ? I : [];
-type Join<T extends string[], Acc extends string = ''> = T extends [infer H extends string, ...infer R extends string[]]
-  ? Join<R, Acc extends '' ? H : `${Acc} ${H}`>
-  : Acc;
-
-type Qualifier = 'const' | 'volatile' | 'restrict' | '__restrict' | '__restrict__';
-type DirectionWord = '_In_' | '_Out_' | '_Inout_';
-type TagWord = 'struct' | 'union' | 'enum';
-type TypeWord = 'unsigned' | 'signed' | 'short' | 'long' | 'int' | 'char' | 'double' | 'float' | 'void' | 'bool' | '_Bool';
-
-// Drops `[ ... ]` array suffixes, counting how many pointer levels they add.
-type StripArrays<W extends string[], N extends 0[] = []> = W extends [...infer I extends string[], ']']
-  ? StripArrays<DropToBracket<I>, [...N, 0]>
-  : { words: W; extra: N };
-type DropToBracket<W extends string[]> = W extends [...infer I extends string[], infer L] ? (L extends '[' ? I : DropToBracket<I>) : [];
-
-type HasTypeWord<W extends string[]> = W extends [infer H, ...infer R extends string[]]
-  ? H extends Qualifier | DirectionWord | TagWord | '*'
-    ? HasTypeWord<R>
-    : true
-  : false;
-
-// The last word is the parameter name unless it can only be part of the type.
-type DropName<W extends string[]> = W extends [string]
-  ? W
-  : Last<W> extends TypeWord | Qualifier | DirectionWord | '*'
-    ? W
-    : HasTypeWord<Init<W>> extends true
-      ? Init<W>
-      : W;
-
-type StarTuple<W extends string[], N extends 0[] = []> = W extends [infer H, ...infer R extends string[]]
-  ? StarTuple<R, H extends '*' ? [...N, 0] : N>
-  : N;
-
-type ConstBeforeStar<W extends string[]> = W extends [infer H, ...infer R extends string[]]
-  ? H extends '*'
-    ? false
-    : H extends 'const'
-      ? true
-      : ConstBeforeStar<R>
-  : false;
-
-type BaseWords<W extends string[], Acc extends string[] = []> = W extends [infer H extends string, ...infer R extends string[]]
-  ? BaseWords<R, H extends Qualifier | DirectionWord | TagWord | '*' ? Acc : [...Acc, H]>
-  : Acc;
-
-type DirectionOf<W extends string[]> = '_Out_' extends W[number] ? 'out' : '_Inout_' extends W[number] ? 'inout' : 'in';
-
-/** A parsed C type at the type level. */
-interface TypeInfo {
-  base: string;
-  stars: number;
-  constBase: boolean;
-  dir: 'in' | 'out' | 'inout';
-}
-
-type AnalyzeWords<W extends string[], Extra extends 0[] = []> = {
-  base: Join<BaseWords<W>>;
-  stars: [...StarTuple<W>, ...Extra]['length'] extends infer L extends number ? L : never;
-  constBase: ConstBeforeStar<W>;
-  dir: DirectionOf<W>;
-};
-
-type AnalyzeParam<S extends string> =
-  StripArrays<Words<Spaced<S>>> extends { words: infer W extends string[]; extra: infer E extends 0[] }
-    ? AnalyzeWords<DropName<W>, E>
-    : never;
 
 type Int8Name = 'int8_t' | 'int8' | 'signed char' | 'char';
 type UInt8Name = 'uint8_t' | 'uint8' | 'unsigned char' | 'uchar' | 'byte' | 'bool' | '_Bool';
