@@ -5,7 +5,7 @@
 // koffi, with no Node ABI at all, so it cannot drive it. This script keeps prebuildify's layout and
 // tags instead: prebuilds/<platform>-<arch>/ per process.platform/process.arch, a `-musl` directory
 // for musl libc (prebuildify's libc tag), and a manifest that records, per file, the tags the
-// resolver (ts/prebuilds.ts) matches on plus the SHA-256 it passes to the loader.
+// resolver (ts/reference/prebuilds.ts) matches on plus the SHA-256 it passes to the loader.
 //
 // Usage:
 //   npm run prebuilds                         build for this machine, strip, copy, update the manifest
@@ -22,9 +22,9 @@ const { createHash } = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const { detectLibc, libraryFileName, prebuildTag, readManifest, sourcesDigest } = require('../ts/prebuilds');
-const { archMatches, expectedFormat, readBinaryHeader } = require('../ts/native/binary-header');
-const { readElfDynamic, requiredGlibc } = require('../ts/native/elf-symbols');
+const { detectLibc, libraryFileName, prebuildTag, readManifest, sourcesDigest } = require('../ts/reference/prebuilds');
+const { archMatches, expectedFormat, readBinaryHeader } = require('../ts/native/binfmt/binary-header');
+const { readElfDynamic, requiredGlibc } = require('../ts/native/binfmt/elf-symbols');
 
 const root = path.resolve(__dirname, '..');
 const prebuilds = path.join(root, 'prebuilds');

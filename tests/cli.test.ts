@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import * as ffikit from '../ts/index';
-import { libraryFileName } from '../ts/prebuilds';
+import { libraryFileName } from '../ts/reference/prebuilds';
 import { ROOT } from './helpers/child';
 import { freshPrebuild } from './helpers/prebuilds';
 

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { detectLibc, libraryFileName, prebuildTag, referenceCandidates } from '../ts/prebuilds';
+import { detectLibc, libraryFileName, prebuildTag, referenceCandidates } from '../ts/reference/prebuilds';
 import { ROOT } from './helpers/child';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -15,7 +15,7 @@ import {
   sourcesDigest,
   type PrebuildManifest,
   type ResolveOptions,
-} from '../ts/prebuilds';
+} from '../ts/reference/prebuilds';
 import { ROOT } from './helpers/child';
 
 const REAL = ffikit.reference();

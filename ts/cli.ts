@@ -11,7 +11,7 @@ import { registerCall } from './cli/call';
 import { EXIT, reportError, type GlobalOptions } from './cli/common';
 import { registerDoctor } from './cli/doctor';
 import { registerInspect } from './cli/inspect';
-import { PACKAGE_ROOT } from './prebuilds';
+import { PACKAGE_ROOT } from './reference/prebuilds';
 
 /** Builds the program; `setExit` receives each command's exit code. */
 export function createProgram(setExit: (code: number) => void): Command {

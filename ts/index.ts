@@ -1,6 +1,6 @@
 // ffikit's public API: re-exports only.
 
-export { load, Library, type LoadOptions } from './library';
+export { load, Library, type LoadOptions } from './library/library';
 export {
   FfikitError,
   LibraryLoadError,
@@ -12,7 +12,7 @@ export {
   CallbackError,
   UnsupportedError,
   type LoadFailureReason,
-} from './errors';
+} from './core/errors';
 export {
   errorCodes,
   ErrorCodeTable,
@@ -22,7 +22,7 @@ export {
   type ErrcheckPolicy,
   type ErrcheckFunction,
   type ErrcheckContext,
-} from './errcheck';
+} from './declare/errcheck';
 export {
   struct,
   opaque,
@@ -37,9 +37,9 @@ export {
   type TypeSpec,
   type TypeKind,
   type CallbackType,
-} from './types';
-export type { BoundFunction, BindSpec, Bound, NamedTypes, ParsePrototype, CallbackSignature } from './infer';
-export type { BoundInfo, FunctionSpec, BindOptions } from './bind';
+} from './declare/named-types';
+export type { BoundFunction, BindSpec, Bound, NamedTypes, ParsePrototype, CallbackSignature } from './call/infer';
+export type { BoundInfo, FunctionSpec, BindOptions } from './call/bind';
 export {
   reference,
   referenceCandidates,
@@ -51,15 +51,21 @@ export {
   type SimdLevel,
   type ReferenceOptions,
   type ReferenceFunctions,
-} from './reference';
-export { ManagedArray, isManagedArray, type ManagedArrayOptions, type Allocator, type Deallocator } from './managed-array';
-export { NDArray, type NDArrayConstructor, type NestedArray } from './ndarray';
-export { DTYPES, type DType, type DTypeOfArray, type TypedArrayOf, type ElementOf } from './dtype';
-export type { ArrayContract } from './array-contract';
-export { RegisteredCallback, CallbackLimitError, registeredCallbackCount, callbackCapacity, type RegisterOptions } from './callbacks';
+} from './reference/reference';
+export { ManagedArray, isManagedArray, type ManagedArrayOptions, type Allocator, type Deallocator } from './memory/managed-array';
+export { NDArray, type NDArrayConstructor, type NestedArray } from './memory/ndarray';
+export { DTYPES, type DType, type DTypeOfArray, type TypedArrayOf, type ElementOf } from './memory/dtype';
+export type { ArrayContract } from './call/array-contract';
+export {
+  RegisteredCallback,
+  CallbackLimitError,
+  registeredCallbackCount,
+  callbackCapacity,
+  type RegisterOptions,
+} from './callbacks/registered';
 export { ThreadPoolExecutor } from './executors/thread-pool';
 export { ProcessPoolExecutor } from './executors/process-pool';
 export { Executor, type Submitted, type TaskArgs, type TaskResult } from './executors/executor';
 export { QueueFullError, TimeoutError, NativeCrashError } from './executors/errors';
 export type { ExecutorOptions, ExecutorLibrary, TaskOptions, MapOptions } from './executors/options';
-export { packRagged, type PackedRagged, type PackRaggedOptions } from './batch';
+export { packRagged, type PackedRagged, type PackRaggedOptions } from './memory/batch';

@@ -7,7 +7,7 @@ const koffi = require('koffi');
 const ffikit = require('../../dist/index.js');
 const { ThreadPoolExecutor } = require('../../dist/executors/thread-pool.js');
 const { ProcessPoolExecutor } = require('../../dist/executors/process-pool.js');
-const { packRagged } = require('../../dist/batch.js');
+const { packRagged } = require('../../dist/memory/batch.js');
 const { buildFixtures } = require('../../tests/fixtures/build');
 
 const MAP_TASKS = 100_000;

@@ -1,9 +1,9 @@
 // What crosses to a worker thread and back: shared memory zero-copy, copies written back, const not, out-params, aliasing, NDArray, ManagedArray pins.
-import { ArgumentError, DisposedError } from '../../ts/errors';
+import { ArgumentError, DisposedError } from '../../ts/core/errors';
 import { ThreadPoolExecutor } from '../../ts/executors/thread-pool';
-import { ManagedArray } from '../../ts/managed-array';
-import { NDArray } from '../../ts/ndarray';
-import { reference, ReferenceErrorCodes as Codes } from '../../ts/reference';
+import { ManagedArray } from '../../ts/memory/managed-array';
+import { NDArray } from '../../ts/memory/ndarray';
+import { reference, ReferenceErrorCodes as Codes } from '../../ts/reference/reference';
 import { fixturePaths } from '../fixtures/build';
 
 const ref = reference();

@@ -1,8 +1,8 @@
 // packRagged: many small arrays → one buffer + size_t offsets/lengths, checked, and fed to process_batch (and to a pool, zero-copy).
-import { packRagged } from '../../ts/batch';
-import { ArgumentError } from '../../ts/errors';
+import { packRagged } from '../../ts/memory/batch';
+import { ArgumentError } from '../../ts/core/errors';
 import { ThreadPoolExecutor } from '../../ts/executors/thread-pool';
-import { reference, ReferenceErrorCodes } from '../../ts/reference';
+import { reference, ReferenceErrorCodes } from '../../ts/reference/reference';
 
 const ref = reference();
 afterAll(() => ref.close());

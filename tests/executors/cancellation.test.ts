@@ -1,8 +1,8 @@
 // Executor cancellation and backpressure: AbortSignal, timeoutMs, a full queue (wait / reject), and proof that cancelled tasks never run.
-import { ArgumentError } from '../../ts/errors';
+import { ArgumentError } from '../../ts/core/errors';
 import { QueueFullError, TimeoutError } from '../../ts/executors/errors';
 import { ThreadPoolExecutor } from '../../ts/executors/thread-pool';
-import { reference, ReferenceErrorCodes } from '../../ts/reference';
+import { reference, ReferenceErrorCodes } from '../../ts/reference/reference';
 
 const bind = {
   long: { fn: 'int32_t long_running_operation(float *data, size_t len)', errcheck: ReferenceErrorCodes },

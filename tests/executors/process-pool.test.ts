@@ -1,12 +1,12 @@
 // ProcessPoolExecutor: crash containment (only children ever crash), respawn, timeout kill, no leftover processes, copying arguments.
 import * as fs from 'node:fs';
 
-import { ArgumentError, ClosedError, NativeError } from '../../ts/errors';
-import { errorCodes } from '../../ts/errcheck';
+import { ArgumentError, ClosedError, NativeError } from '../../ts/core/errors';
+import { errorCodes } from '../../ts/declare/errcheck';
 import { NativeCrashError, TimeoutError } from '../../ts/executors/errors';
 import { ProcessPoolExecutor } from '../../ts/executors/process-pool';
-import { ManagedArray } from '../../ts/managed-array';
-import { ReferenceErrorCodes } from '../../ts/reference';
+import { ManagedArray } from '../../ts/memory/managed-array';
+import { ReferenceErrorCodes } from '../../ts/reference/reference';
 import { fixturePaths } from '../fixtures/build';
 import { rejection } from '../helpers/rejection';
 

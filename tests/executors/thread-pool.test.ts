@@ -1,6 +1,6 @@
 // ThreadPoolExecutor: options, results (call, map, imap, imapUnordered), errors crossing threads, close and terminate.
-import { ArgumentError, ClosedError, DeclarationError, LibraryLoadError, NativeError } from '../../ts/errors';
-import { errorCodes } from '../../ts/errcheck';
+import { ArgumentError, ClosedError, DeclarationError, LibraryLoadError, NativeError } from '../../ts/core/errors';
+import { errorCodes } from '../../ts/declare/errcheck';
 import { ThreadPoolExecutor } from '../../ts/executors/thread-pool';
 import { fixturePaths } from '../fixtures/build';
 import { rejection } from '../helpers/rejection';

@@ -1,7 +1,7 @@
 // Paths of the committed prebuilds, refusing stale ones with the command that refreshes them.
 import * as path from 'node:path';
 
-import { readManifest, sourcesDigest } from '../../ts/prebuilds';
+import { readManifest, sourcesDigest } from '../../ts/reference/prebuilds';
 import { ROOT } from './child';
 
 /**

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { archMatches, expectedFormat, parseBinaryHeader, readBinaryHeader, type BinaryHeader } from '../../ts/native/binary-header';
+import { archMatches, expectedFormat, parseBinaryHeader, readBinaryHeader, type BinaryHeader } from '../../ts/native/binfmt/binary-header';
 
 function elf(opts: { bits?: 32 | 64; le?: boolean; type?: number; machine: number }): Uint8Array {
   const bytes = new Uint8Array(64);

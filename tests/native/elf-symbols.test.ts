@@ -3,8 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { LibraryLoadError } from '../../ts/errors';
-import { readElfDynamic, requiredGlibc } from '../../ts/native/elf-symbols';
+import { LibraryLoadError } from '../../ts/core/errors';
+import { readElfDynamic, requiredGlibc } from '../../ts/native/binfmt/elf-symbols';
 import { searchLibrary } from '../../ts/native/library-search';
 import { ROOT } from '../helpers/child';
 import { freshPrebuild } from '../helpers/prebuilds';

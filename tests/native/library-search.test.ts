@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { readBinaryHeader } from '../../ts/native/binary-header';
+import { readBinaryHeader } from '../../ts/native/binfmt/binary-header';
 import { parseLdconfigOutput, readLdCache, searchLibrary, suggestNames } from '../../ts/native/library-search';
 
 // Just enough of an ELF header for the architecture check done while searching.

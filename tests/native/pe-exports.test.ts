@@ -3,8 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { LibraryLoadError } from '../../ts/errors';
-import { readPeExports } from '../../ts/native/pe-exports';
+import { LibraryLoadError } from '../../ts/core/errors';
+import { readPeExports } from '../../ts/native/binfmt/pe-exports';
 import { ROOT } from '../helpers/child';
 import { freshPrebuild } from '../helpers/prebuilds';
 

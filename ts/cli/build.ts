@@ -7,7 +7,7 @@ import * as path from 'node:path';
 
 import type { Command } from 'commander';
 
-import { libraryFileName, PACKAGE_ROOT, referenceCandidates } from '../prebuilds';
+import { libraryFileName, PACKAGE_ROOT, referenceCandidates } from '../reference/prebuilds';
 import { EXIT, err, formatSize, out, type GlobalOptions } from './common';
 
 const PREREQUISITES = [

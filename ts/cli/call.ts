@@ -2,9 +2,9 @@
 
 import type { Command } from 'commander';
 
-import { DeclarationError } from '../errors';
-import { load } from '../library';
-import { parsePrototype, type ParsedParam, type ParsedType } from '../prototype';
+import { DeclarationError } from '../core/errors';
+import { load } from '../library/library';
+import { parsePrototype, type ParsedParam, type ParsedType } from '../declare/prototype';
 import { EXIT, out, usage, type GlobalOptions } from './common';
 import { suggestSymbols } from './fuzzy';
 import { inspectLibrary } from './inspect';

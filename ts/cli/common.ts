@@ -1,6 +1,6 @@
 // What every `ffikit` command shares: exit codes, output, and turning errors into one message.
 
-import { FfikitError } from '../errors';
+import { FfikitError } from '../core/errors';
 
 /** The CLI's exit codes (documented in the README's CLI section). */
 export const EXIT = {

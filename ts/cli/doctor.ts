@@ -7,9 +7,9 @@ import * as path from 'node:path';
 
 import type { Command } from 'commander';
 
-import { FfikitError } from '../errors';
-import { detectLibc, PACKAGE_ROOT, prebuildTag, referenceCandidates, type ReferenceCandidate } from '../prebuilds';
-import { reference, SIMD_LEVELS } from '../reference';
+import { FfikitError } from '../core/errors';
+import { detectLibc, PACKAGE_ROOT, prebuildTag, referenceCandidates, type ReferenceCandidate } from '../reference/prebuilds';
+import { reference, SIMD_LEVELS } from '../reference/reference';
 import { EXIT, field, out, type GlobalOptions } from './common';
 
 /** One candidate as doctor shows it. */

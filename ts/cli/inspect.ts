@@ -4,10 +4,10 @@ import * as fs from 'node:fs';
 
 import type { Command } from 'commander';
 
-import { archMatches, readBinaryHeader, type BinaryHeader } from '../native/binary-header';
-import { readElfDynamic, requiredGlibc } from '../native/elf-symbols';
+import { archMatches, readBinaryHeader, type BinaryHeader } from '../native/binfmt/binary-header';
+import { readElfDynamic, requiredGlibc } from '../native/binfmt/elf-symbols';
 import { resolveLibraryPath } from '../native/loader';
-import { readPeExports } from '../native/pe-exports';
+import { readPeExports } from '../native/binfmt/pe-exports';
 import { EXIT, field, formatSize, out, type GlobalOptions } from './common';
 import { mangledMatches, suggestSymbols } from './fuzzy';
 

@@ -11,7 +11,7 @@ import {
   NativeError,
   UnsupportedError,
   type LoadFailureReason,
-} from '../errors';
+} from '../core/errors';
 
 /** A task was refused because the executor's queue held `maxQueue` tasks (with `onFull: 'reject'`). */
 export class QueueFullError extends FfikitError {

@@ -1,10 +1,10 @@
 // The executor core shared by the thread and process pools: the public API, admission (backpressure), cancellation, shutdown.
 
-import '../polyfills';
+import '../core/polyfills';
 
-import { argumentError } from '../errors';
-import type { BindSpec, Bound } from '../infer';
-import { debug } from '../debug';
+import { argumentError } from '../core/errors';
+import type { BindSpec, Bound } from '../call/infer';
+import { debug } from '../core/debug';
 import { executorClosedError, queueFullError, timeoutError } from './errors';
 import { runMap, streamMap, type ChunkRunner } from './map';
 import { preparePayload, type Mode, type Payload } from './marshal';

@@ -1,6 +1,6 @@
 // map / imap / imapUnordered: feed argument lists to the pool in chunks (with backpressure) and collect the results.
 
-import { argumentError, ClosedError } from '../errors';
+import { argumentError, ClosedError } from '../core/errors';
 import { timeoutError } from './errors';
 import { preparePayload, type Mode, type Payload } from './marshal';
 import { taskOptions, type FunctionPlan, type MapOptions } from './options';

@@ -2,10 +2,10 @@
 
 import { types } from 'node:util';
 
-import { argumentError, DisposedError } from '../errors';
-import { isManagedArray, pinArray, unpinArray, type ManagedArray } from '../managed-array';
-import { NDArray } from '../ndarray';
-import { checkBufferUsable } from '../params';
+import { argumentError, DisposedError } from '../core/errors';
+import { isManagedArray, pinArray, unpinArray, type ManagedArray } from '../memory/managed-array';
+import { NDArray } from '../memory/ndarray';
+import { checkBufferUsable } from '../call/params';
 import type { FunctionPlan, ParamPlan } from './options';
 
 /** Where the worker runs: a thread shares this process' memory, a process does not. */

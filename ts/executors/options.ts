@@ -2,15 +2,15 @@
 
 import * as os from 'node:os';
 
-import { compileContracts, type ArrayContract } from '../array-contract';
-import { DTYPE_OF } from '../c-types';
-import { compileErrcheck, ErrorCodeTable, type ErrcheckPolicy } from '../errcheck';
-import { argumentError, DeclarationError, describeValue } from '../errors';
-import type { BindSpec } from '../infer';
+import { compileContracts, type ArrayContract } from '../call/array-contract';
+import { DTYPE_OF } from '../declare/primitives';
+import { compileErrcheck, ErrorCodeTable, type ErrcheckPolicy } from '../declare/errcheck';
+import { argumentError, DeclarationError, describeValue } from '../core/errors';
+import type { BindSpec } from '../call/infer';
 import { resolveLibraryPath } from '../native/loader';
-import { parsePrototype, type ParsedType } from '../prototype';
-import { reference } from '../reference';
-import type { DType } from '../dtype';
+import { parsePrototype, type ParsedType } from '../declare/prototype';
+import { reference } from '../reference/reference';
+import type { DType } from '../memory/dtype';
 
 /** Which library the workers load: a path (resolved like `ffikit.load`) or the bundled reference library. */
 export type ExecutorLibrary = string | { readonly reference: true; readonly path?: string };

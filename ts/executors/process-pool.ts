@@ -2,8 +2,8 @@
 
 import { fork } from 'node:child_process';
 
-import { debug } from '../debug';
-import type { BindSpec } from '../infer';
+import { debug } from '../core/debug';
+import type { BindSpec } from '../call/infer';
 import { Executor } from './executor';
 import type { ExecutorOptions } from './options';
 import type { FromWorker } from './protocol';

@@ -2,7 +2,7 @@
 
 import { Worker } from 'node:worker_threads';
 
-import type { BindSpec } from '../infer';
+import type { BindSpec } from '../call/infer';
 import { Executor } from './executor';
 import type { ExecutorOptions } from './options';
 import type { FromWorker } from './protocol';

@@ -1,16 +1,16 @@
 // Executor worker entry (a worker thread or a child process): loads the library once, binds, runs tasks.
 
-import '../polyfills';
+import '../core/polyfills';
 import { parentPort } from 'node:worker_threads';
 
-import { errorCodes, type ErrorCodeTable } from '../errcheck';
-import { CallbackError, NativeError } from '../errors';
-import { dtypeInfo } from '../dtype';
-import { load, type Library } from '../library';
+import { errorCodes, type ErrorCodeTable } from '../declare/errcheck';
+import { CallbackError, NativeError } from '../core/errors';
+import { dtypeInfo } from '../memory/dtype';
+import { load, type Library } from '../library/library';
 import { viewBytes } from '../native/koffi';
-import { NDArray } from '../ndarray';
-import { reference, type ReferenceLibrary } from '../reference';
-import type { BindSpec } from '../infer';
+import { NDArray } from '../memory/ndarray';
+import { reference, type ReferenceLibrary } from '../reference/reference';
+import type { BindSpec } from '../call/infer';
 import { toWireError, type WireError } from './errors';
 import { kMarker, type ManagedMarker, type NDMarker } from './marshal';
 import type { WireErrcheck, WorkerConfig } from './options';

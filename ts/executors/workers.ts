@@ -1,7 +1,7 @@
 // The workers of a pool: start them, send them tasks, take their replies, replace the ones that die, stop them.
 
-import { ArgumentError } from '../errors';
-import { debug } from '../debug';
+import { ArgumentError } from '../core/errors';
+import { debug } from '../core/debug';
 import { Balancer, type Slot } from './balancer';
 import { fromWireError, nativeCrashError, startupCrashError } from './errors';
 import type { Mode } from './marshal';

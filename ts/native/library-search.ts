@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
-import { archMatches, readBinaryHeader } from './binary-header';
+import { archMatches, readBinaryHeader } from './binfmt/binary-header';
 
 /** Outcome of {@link searchLibrary}. */
 export interface SearchResult {

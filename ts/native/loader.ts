@@ -5,9 +5,9 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { LibraryLoadError, argumentError, type LoadFailureReason } from '../errors';
-import { debug } from '../debug';
-import { archMatches, expectedFormat, readBinaryHeader, type BinaryHeader } from './binary-header';
+import { LibraryLoadError, argumentError, type LoadFailureReason } from '../core/errors';
+import { debug } from '../core/debug';
+import { archMatches, expectedFormat, readBinaryHeader, type BinaryHeader } from './binfmt/binary-header';
 import { openLibrary, type NativeLibrary } from './koffi';
 import { searchLibrary, suggestNames } from './library-search';
 

@@ -2,12 +2,12 @@
 
 import { types } from 'node:util';
 
-import { intRange, isWideInt, type Primitive } from './c-types';
-import { ArgumentError, CallbackError, DisposedError, FfikitError, argumentError, describeValue } from './errors';
+import { intRange, isWideInt, type Primitive } from '../declare/primitives';
+import { ArgumentError, CallbackError, DisposedError, FfikitError, argumentError, describeValue } from '../core/errors';
 import { callbackCheck, structCheck, opaquePointerCheck, type CallContext, type ParamCheck, type PointerOptions } from './param-types';
 import { pointerCheck } from './pointer-params';
-import type { ParsedParam } from './prototype';
-import { namedType, type CType } from './types';
+import type { ParsedParam } from '../declare/prototype';
+import { namedType, type CType } from '../declare/named-types';
 
 export { checkBufferUsable, type CallContext, type ParamCheck, type PointerOptions } from './param-types';
 

@@ -1,7 +1,7 @@
 // Reads a PE (Windows DLL) file's export table and imported DLL names, without loading it.
 import * as fs from 'node:fs';
 
-import { LibraryLoadError } from '../errors';
+import { LibraryLoadError } from '../../core/errors';
 
 /** One named export of a DLL. */
 export interface PeExport {

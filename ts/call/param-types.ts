@@ -2,12 +2,12 @@
 
 import { types } from 'node:util';
 
-import { isWideInt, type TypedArrayName } from './c-types';
-import { RegisteredCallback } from './callbacks';
-import { DisposedError, argumentError } from './errors';
-import { pendingPins, pinArray, type ManagedArray } from './managed-array';
-import type { ParsedParam } from './prototype';
-import type { CType } from './types';
+import { isWideInt, type TypedArrayName } from '../declare/primitives';
+import { RegisteredCallback } from '../callbacks/registered';
+import { DisposedError, argumentError } from '../core/errors';
+import { pendingPins, pinArray, type ManagedArray } from '../memory/managed-array';
+import type { ParsedParam } from '../declare/prototype';
+import type { CType } from '../declare/named-types';
 
 /** Per-call scratch shared by the converters of one call (transient callbacks record errors here). */
 export interface CallContext {

@@ -1,6 +1,6 @@
 // Element types (NumPy-style dtype names) and the typed arrays, C types and sizes they map to.
 
-import { argumentError } from './errors';
+import { argumentError } from '../core/errors';
 
 /** Every element type ffikit arrays support. */
 export type DType = 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64' | 'float32' | 'float64';

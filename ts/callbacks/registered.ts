@@ -2,10 +2,10 @@
 
 import { EventEmitter } from 'node:events';
 
-import './polyfills';
-import { argumentError, CallbackError, DeclarationError, describeValue, DisposedError, FfikitError } from './errors';
-import * as native from './native/koffi';
-import { namedType, type CType } from './types';
+import '../core/polyfills';
+import { argumentError, CallbackError, DeclarationError, describeValue, DisposedError, FfikitError } from '../core/errors';
+import * as native from '../native/koffi';
+import { namedType, type CType } from '../declare/named-types';
 
 /** Options of {@link Library.register}. */
 export interface RegisterOptions {

@@ -1,8 +1,8 @@
 // Internal handle on bound functions: their library state and the unchecked native function.
 
 import type { LibraryState } from './bind';
-import type { RawFunction } from './native/koffi';
-import type { ParsedPrototype } from './prototype';
+import type { RawFunction } from '../native/koffi';
+import type { ParsedPrototype } from '../declare/prototype';
 
 /** What ffikit itself needs from a bound function: its library and the unchecked native function. */
 export interface BoundInternals {

@@ -12,7 +12,7 @@ import {
   type ElementOf,
   type TypedArrayOf,
 } from './dtype';
-import { argumentError, describeValue } from './errors';
+import { argumentError, describeValue } from '../core/errors';
 
 /** Nested arrays of numbers (or bigints for 64-bit dtypes), e.g. `[[1, 2], [3, 4]]`. */
 export type NestedArray<T> = T | NestedArray<T>[];

@@ -1,8 +1,8 @@
 // Named C types beyond primitives: struct, opaque, pointer, array, alias, callback types; sizeof and decode.
 
-import { primitive, type Primitive } from './c-types';
-import { DeclarationError, argumentError } from './errors';
-import * as native from './native/koffi';
+import { primitive, type Primitive } from './primitives';
+import { DeclarationError, argumentError } from '../core/errors';
+import * as native from '../native/koffi';
 import { parsePrototype, type ParsedType } from './prototype';
 
 /** What a named type is, as far as argument checking cares. */

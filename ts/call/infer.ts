@@ -2,12 +2,24 @@
 
 import type { BoundInfo, FunctionSpec } from './bind';
 import type { ArrayContract } from './array-contract';
-import type { DType } from './dtype';
-import type { ManagedArray } from './managed-array';
-import type { NDArray } from './ndarray';
-import type { AnalyzeParam, AnalyzeWords, DropName, Init, Last, Spaced, Split, StripArrays, Trim, TypeInfo, Words } from './infer-words';
+import type { DType } from '../memory/dtype';
+import type { ManagedArray } from '../memory/managed-array';
+import type { NDArray } from '../memory/ndarray';
+import type {
+  AnalyzeParam,
+  AnalyzeWords,
+  DropName,
+  Init,
+  Last,
+  Spaced,
+  Split,
+  StripArrays,
+  Trim,
+  TypeInfo,
+  Words,
+} from '../declare/prototype-words';
 
-import type { ErrcheckFunction, ErrcheckPolicy, ErrorCodeTable, kOkType } from './errcheck';
+import type { ErrcheckFunction, ErrcheckPolicy, ErrorCodeTable, kOkType } from '../declare/errcheck';
 
 /**
  * TypeScript types for named C types (structs, handles, callbacks) used in prototypes. Empty by

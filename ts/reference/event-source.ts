@@ -1,18 +1,25 @@
 // EventSource: the reference library's native event thread, stopped by the shutdown protocol.
 
-import './polyfills';
-import type { RegisteredCallback } from './callbacks';
-import type { ReferenceLibrary } from './reference';
+import '../core/polyfills';
+import type { RegisteredCallback } from '../callbacks/registered';
 
-/** A running native event source (see {@link ReferenceLibrary.startEvents}). */
+/** The two native functions an event source drives: its counter and its (off-main-thread) stop. */
+export interface EventSourceControls {
+  /** Callbacks completed so far. */
+  readonly emitted: () => number | bigint;
+  /** Stops issuing and joins the native thread; must run off the main thread (an `.async` call). */
+  readonly stop: () => Promise<unknown>;
+}
+
+/** A running native event source (see `ReferenceLibrary.startEvents`). */
 export class EventSource implements AsyncDisposable {
-  readonly #ref: ReferenceLibrary;
+  readonly #controls: EventSourceControls;
   readonly #callback: RegisteredCallback;
   #stopping: Promise<void> | undefined;
 
   /** @internal */
-  constructor(ref: ReferenceLibrary, callback: RegisteredCallback) {
-    this.#ref = ref;
+  constructor(controls: EventSourceControls, callback: RegisteredCallback) {
+    this.#controls = controls;
     this.#callback = callback;
   }
 
@@ -23,7 +30,7 @@ export class EventSource implements AsyncDisposable {
 
   /** Callbacks completed so far. */
   get emitted(): number {
-    return Number(this.#ref.fn.ffikit_events_emitted());
+    return Number(this.#controls.emitted());
   }
 
   /**
@@ -32,7 +39,7 @@ export class EventSource implements AsyncDisposable {
    */
   stop(): Promise<void> {
     // Joining on the main thread could deadlock with a callback waiting for it: join in .async.
-    const stopping = this.#stopping ?? this.#ref.fn.ffikit_events_stop.async().then(() => this.#callback.dispose({ stopped: true }));
+    const stopping = this.#stopping ?? this.#controls.stop().then(() => this.#callback.dispose({ stopped: true }));
     this.#stopping = stopping;
     return stopping;
   }

@@ -2,7 +2,7 @@
 
 import * as util from 'node:util';
 
-import { DeclarationError, NativeError, argumentError } from './errors';
+import { DeclarationError, NativeError, argumentError } from '../core/errors';
 import type { ParsedType } from './prototype';
 
 /** One table entry: the status value, optionally with a human message. */

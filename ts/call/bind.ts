@@ -1,16 +1,16 @@
 // Turns one declaration into a checked JS function: a generated wrapper per prototype, plus `.async`.
 
-import { closedError, arityError, DeclarationError, type NativeError } from './errors';
-import { compileErrcheck, type CompiledErrcheck } from './errcheck';
-import * as native from './native/koffi';
+import { closedError, arityError, DeclarationError, type NativeError } from '../core/errors';
+import { compileErrcheck, type CompiledErrcheck } from '../declare/errcheck';
+import * as native from '../native/koffi';
 import { callbackFailure, paramCheck, translateNativeThrow, type CallContext, type ParamCheck } from './params';
-import { parsePrototype, type ParsedPrototype } from './prototype';
-import { nativeSpelling } from './types';
-import { runAsync, type AsyncState } from './async-queue';
+import { parsePrototype, type ParsedPrototype } from '../declare/prototype';
+import { nativeSpelling } from '../declare/named-types';
+import { runAsync, type AsyncState } from '../library/async-queue';
 import { kInternals } from './bound-internals';
-import { claimCallbackError, pendingCallbackError, type RegisteredCallback } from './callbacks';
+import { claimCallbackError, pendingCallbackError, type RegisteredCallback } from '../callbacks/registered';
 import { compileContracts, type ArrayContract, type CompiledContracts } from './array-contract';
-import { holdPendingPins, pendingPins, releaseHeldPins, unpinArray, type ManagedArray } from './managed-array';
+import { holdPendingPins, pendingPins, releaseHeldPins, unpinArray, type ManagedArray } from '../memory/managed-array';
 
 /** Library state a bound function consults on every call. */
 export interface LibraryState extends AsyncState {

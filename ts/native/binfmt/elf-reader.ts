@@ -1,7 +1,7 @@
 // Low-level ELF reading shared by elf-symbols.ts: bounds-checked reads, constants, and the dynamic segment for section-less files.
 import * as fs from 'node:fs';
 
-import { LibraryLoadError } from '../errors';
+import { LibraryLoadError } from '../../core/errors';
 
 export const SHT_DYNAMIC = 6;
 export const SHT_NOBITS = 8;

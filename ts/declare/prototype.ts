@@ -1,7 +1,7 @@
 // Parses C prototypes ('int add(int a, int b)') into a small declaration model used by bind().
 
-import { primitive, type Primitive } from './c-types';
-import { DeclarationError } from './errors';
+import { primitive, type Primitive } from './primitives';
+import { DeclarationError } from '../core/errors';
 
 /** Data direction of a pointer parameter (SAL-style `_In_`, `_Out_`, `_Inout_` markers). */
 export type Direction = 'in' | 'out' | 'inout';

@@ -1,14 +1,14 @@
 // The Library handle: load a shared library, bind typed functions, close it safely.
 
-import './polyfills';
-import { bindFunction, type BindOptions, type FunctionSpec, type LibraryState } from './bind';
-import { createRegisteredCallback, type RegisteredCallback, type RegisterOptions } from './callbacks';
-import { argumentError, closedError } from './errors';
-import type { CallbackType } from './types';
-import type { CallbackSignature } from './infer';
-import type { BindSpec, Bound } from './infer';
-import { openCheckedLibrary } from './native/loader';
-import { debug } from './debug';
+import '../core/polyfills';
+import { bindFunction, type BindOptions, type FunctionSpec, type LibraryState } from '../call/bind';
+import { createRegisteredCallback, type RegisteredCallback, type RegisterOptions } from '../callbacks/registered';
+import { argumentError, closedError } from '../core/errors';
+import type { CallbackType } from '../declare/named-types';
+import type { CallbackSignature } from '../call/infer';
+import type { BindSpec, Bound } from '../call/infer';
+import { openCheckedLibrary } from '../native/loader';
+import { debug } from '../core/debug';
 
 /** Options for {@link load}. */
 export interface LoadOptions {

@@ -1,6 +1,6 @@
 // ManagedArray: native memory with one owner, one disposer, scoped views and a GC backstop.
 
-import './polyfills';
+import '../core/polyfills';
 import { inspect } from 'node:util';
 
 import {
@@ -13,8 +13,8 @@ import {
   type ElementOf,
   type TypedArrayOf,
 } from './dtype';
-import { argumentError, DisposedError, NativeError } from './errors';
-import * as native from './native/koffi';
+import { argumentError, DisposedError, NativeError } from '../core/errors';
+import * as native from '../native/koffi';
 import {
   backstop,
   captureSite,

@@ -1,7 +1,7 @@
 // Admission control for `.async` calls: a small concurrency limit in front of koffi's async calls.
 
-import { closedError } from './errors';
-import { debug } from './debug';
+import { closedError } from '../core/errors';
+import { debug } from '../core/debug';
 
 /** Per-library bookkeeping the queue needs. */
 export interface AsyncState {

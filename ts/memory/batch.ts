@@ -2,7 +2,7 @@
 
 import * as os from 'node:os';
 
-import { argumentError, describeValue } from './errors';
+import { argumentError, describeValue } from '../core/errors';
 import { dtypeInfo, dtypeOfArray, type DType, type TypedArrayOf } from './dtype';
 
 /** What {@link packRagged} returns: the seed's `(data, offsets, lengths, num_items)` quartet. */

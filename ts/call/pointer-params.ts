@@ -2,10 +2,10 @@
 
 import { types } from 'node:util';
 
-import { DTYPE_OF, type Primitive, type TypedArrayName } from './c-types';
-import { argumentError } from './errors';
-import { isManagedArray } from './managed-array';
-import { NDArray } from './ndarray';
+import { DTYPE_OF, type Primitive, type TypedArrayName } from '../declare/primitives';
+import { argumentError } from '../core/errors';
+import { isManagedArray } from '../memory/managed-array';
+import { NDArray } from '../memory/ndarray';
 import {
   callbackCheck,
   checkBufferUsable,
@@ -17,8 +17,8 @@ import {
   type ParamCheck,
   type PointerOptions,
 } from './param-types';
-import type { ParsedParam } from './prototype';
-import { namedType, type CType } from './types';
+import type { ParsedParam } from '../declare/prototype';
+import { namedType, type CType } from '../declare/named-types';
 
 function typedPointerCheck(fn: string, p: ParsedParam, prim: Primitive, options: PointerOptions = {}): ParamCheck {
   const t = p.type;

@@ -1,12 +1,12 @@
 // Finds the reference library: explicit path, FFIKIT_LIBRARY_PATH, a matching prebuild from prebuilds/manifest.json, the local build.
 
-import './polyfills';
+import '../core/polyfills';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { debug } from './debug';
-import { LibraryLoadError } from './errors';
+import { debug } from '../core/debug';
+import { LibraryLoadError } from '../core/errors';
 
 /** The C library family a Linux binary was linked against (prebuildify's `libc` tag). */
 export type LibcFamily = 'glibc' | 'musl';
@@ -80,7 +80,7 @@ export interface ResolveOptions {
 }
 
 /** The package root (one level above `ts/` or `dist/`). */
-export const PACKAGE_ROOT = path.resolve(__dirname, '..');
+export const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
 
 /** The reference library's file name on `platform`. */
 export function libraryFileName(platform: NodeJS.Platform = process.platform): string {

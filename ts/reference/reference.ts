@@ -1,17 +1,17 @@
 // The bundled reference library as a typed class (the TS counterpart of the seed's Python wrappers).
 
-import './polyfills';
-import { argumentError, LibraryLoadError, UnsupportedError, type CallbackError } from './errors';
-import { load, type Library } from './library';
+import '../core/polyfills';
+import { argumentError, LibraryLoadError, UnsupportedError, type CallbackError } from '../core/errors';
+import { load, type Library } from '../library/library';
 import { resolveReferenceLibrary } from './prebuilds';
-import { callbackType } from './types';
-import { ManagedArray } from './managed-array';
-import { NDArray } from './ndarray';
+import { callbackType } from '../declare/named-types';
+import { ManagedArray } from '../memory/managed-array';
+import { NDArray } from '../memory/ndarray';
 import { EventSource } from './event-source';
-import { REFERENCE_ABI_VERSION, referenceSpec, SIMD_LEVELS, type ReferenceFunctions, type SimdLevel } from './reference-spec';
+import { REFERENCE_ABI_VERSION, referenceSpec, SIMD_LEVELS, type ReferenceFunctions, type SimdLevel } from './spec';
 
 export { referenceCandidates } from './prebuilds';
-export { ReferenceErrorCodes, SIMD_LEVELS, REFERENCE_ABI_VERSION, type SimdLevel, type ReferenceFunctions } from './reference-spec';
+export { ReferenceErrorCodes, SIMD_LEVELS, REFERENCE_ABI_VERSION, type SimdLevel, type ReferenceFunctions } from './spec';
 export { EventSource } from './event-source';
 
 /** Options for {@link reference}. */
@@ -225,7 +225,8 @@ export class ReferenceLibrary implements Disposable {
       cb.dispose();
       throw err;
     }
-    return new EventSource(this, cb);
+    const fn = this.fn;
+    return new EventSource({ emitted: () => fn.ffikit_events_emitted(), stop: () => fn.ffikit_events_stop.async() }, cb);
   }
 
   /** Records a call and the sum of `data` in the library's mutex-guarded singleton. */

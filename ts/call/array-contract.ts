@@ -1,11 +1,11 @@
 // Array contracts in bind(): dtype / ndim / shape / order / writable / length checks, and auto-filled lengths.
 
-import { dtypeOfArray, dtypeOfCType, DTYPES, type DType } from './dtype';
-import { argumentError, DeclarationError, describeValue, DisposedError } from './errors';
-import { isManagedArray } from './managed-array';
-import { NDArray } from './ndarray';
+import { dtypeOfArray, dtypeOfCType, DTYPES, type DType } from '../memory/dtype';
+import { argumentError, DeclarationError, describeValue, DisposedError } from '../core/errors';
+import { isManagedArray } from '../memory/managed-array';
+import { NDArray } from '../memory/ndarray';
 import { checkBufferUsable, type PointerOptions } from './params';
-import type { ParsedPrototype } from './prototype';
+import type { ParsedPrototype } from '../declare/prototype';
 
 /**
  * Constraints on one pointer parameter, declared once in `bind()` and checked on every call (NumPy's

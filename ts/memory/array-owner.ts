@@ -1,9 +1,9 @@
 // Who frees a ManagedArray's memory: allocator pairs, the library hold, and the GC backstop that frees forgotten arrays.
 
-import { boundInternals } from './bound-internals';
+import { boundInternals } from '../call/bound-internals';
 import { dtypeOfCType, type DType } from './dtype';
-import { argumentError } from './errors';
-import * as native from './native/koffi';
+import { argumentError } from '../core/errors';
+import * as native from '../native/koffi';
 
 /** A native allocator: called with an element count, returns the address (or null on failure). */
 export type Allocator = (length: number) => unknown;
@@ -50,7 +50,9 @@ export function captureSite(): Error {
 
 function creationSite(site: Error): string {
   const frames = (site.stack ?? '').split('\n').slice(1);
-  const user = frames.find((f) => !/[\\/](ts|dist)[\\/](managed-array|array-owner|ndarray)\.[jt]s/.test(f) && !f.includes('node:internal'));
+  const user = frames.find(
+    (f) => !/[\\/](ts|dist)[\\/]memory[\\/](managed-array|array-owner|ndarray)\.[jt]s/.test(f) && !f.includes('node:internal'),
+  );
   return (user ?? frames[0] ?? '    at <unknown>').trim().replace(/^at /, '');
 }
 

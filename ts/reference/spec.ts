@@ -1,7 +1,7 @@
 // The reference library's declarations: its status codes, SIMD levels, ABI version and every C prototype.
 
-import { errorCodes } from './errcheck';
-import type { Bound } from './infer';
+import { errorCodes } from '../declare/errcheck';
+import type { Bound } from '../call/infer';
 
 /** The reference library's status codes (mirrors the X-macro table in `ffikit_ref.h`). */
 export const ReferenceErrorCodes = errorCodes({
