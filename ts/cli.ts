@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `ffikit` command line: doctor, inspect, build and call (one module per command under cli/).
 
+import './core/polyfills';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 

@@ -1,4 +1,6 @@
-// ffikit's public API: re-exports only.
+// ffikit's public API: re-exports only (and the Symbol.dispose polyfill, loaded once here).
+
+import './core/polyfills';
 
 export { load, Library, type LoadOptions } from './library/library';
 export {
@@ -54,7 +56,7 @@ export {
 } from './reference/reference';
 export { ManagedArray, isManagedArray, type ManagedArrayOptions, type Allocator, type Deallocator } from './memory/managed-array';
 export { NDArray, type NDArrayConstructor, type NestedArray } from './memory/ndarray';
-export { DTYPES, type DType, type DTypeOfArray, type TypedArrayOf, type ElementOf } from './memory/dtype';
+export { DTYPES, type DType, type DTypeOfArray, type TypedArrayOf, type ElementOf } from './declare/dtype';
 export type { ArrayContract } from './call/array-contract';
 export {
   RegisteredCallback,

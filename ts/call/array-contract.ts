@@ -1,11 +1,13 @@
 // Array contracts in bind(): dtype / ndim / shape / order / writable / length checks, and auto-filled lengths.
 
-import { dtypeOfArray, dtypeOfCType, DTYPES, type DType } from '../memory/dtype';
-import { argumentError, DeclarationError, describeValue, DisposedError } from '../core/errors';
+import { argumentError, bindError, describeValue, disposedArrayError } from '../core/errors';
+import { dtypeInfo, dtypeOfArray, DTYPES, type DType } from '../declare/dtype';
+import { dtypeOfCType } from '../declare/primitives';
+import type { ParsedPrototype } from '../declare/prototype';
 import { isManagedArray } from '../memory/managed-array';
 import { NDArray } from '../memory/ndarray';
-import { checkBufferUsable, type PointerOptions } from './params';
-import type { ParsedPrototype } from '../declare/prototype';
+import { checkBufferUsable } from './checks/buffers';
+import type { PointerOptions } from './checks/check';
 
 /**
  * Constraints on one pointer parameter, declared once in `bind()` and checked on every call (NumPy's
@@ -28,7 +30,31 @@ export interface ArrayContract {
   readonly shared?: boolean;
 }
 
-/** A bind() function's contracts, ready to be inlined by the wrapper generator. */
+/** A count check: returns the value when it is valid for `limit`, else throws an ArgumentError. */
+export type CountCheck = (value: unknown, limit: number) => unknown;
+
+/**
+ * One step of a function's contracts, run in order before the per-parameter checks. The wrapper
+ * generator (call/codegen) inlines each kind, and interprets it when code generation is forbidden.
+ * - `array`: validates argument `index` (`capacity` returns its element count; `normalize` turns
+ *   `{ data, shape }` into an NDArray; `shapeOf` is needed when a dimension names a parameter), then
+ *   converts it with that parameter's own check. `fastCtor`: plain arrays of this class skip both.
+ * - `count`: argument `index` is filled with, or checked against, the element count of argument `of`.
+ * - `dim`: argument `index` is filled with, or must equal, dimension `axis` of argument `of`.
+ */
+export type ContractStep =
+  | {
+      readonly kind: 'array';
+      readonly index: number;
+      readonly fastCtor: unknown;
+      readonly normalize: ((x: unknown) => unknown) | null;
+      readonly capacity: (x: unknown) => number;
+      readonly shapeOf: ((x: unknown) => readonly number[]) | null;
+    }
+  | { readonly kind: 'count'; readonly index: number; readonly of: number; readonly check: CountCheck }
+  | { readonly kind: 'dim'; readonly index: number; readonly of: number; readonly axis: number; readonly check: CountCheck };
+
+/** A bind() function's contracts, ready for the wrapper generator. */
 export interface CompiledContracts {
   /** Fewest arguments a caller may pass (trailing auto-filled parameters may be omitted). */
   readonly minArity: number;
@@ -37,49 +63,16 @@ export interface CompiledContracts {
   /** Parameters the contract lines fully validate and convert (the wrapper skips their own check). */
   readonly handled: ReadonlySet<number>;
   readonly pointerOptions: ReadonlyMap<number, PointerOptions>;
-  /**
-   * Statements over a0..aN-1 (and `ctx`, `conv<i>` from the wrapper) that validate and convert the
-   * arrays and fill or check their length parameters.
-   */
-  readonly lines: readonly string[];
-  readonly constants: Readonly<Record<string, unknown>>;
+  readonly steps: readonly ContractStep[];
 }
 
 const kContractKeys = new Set(['dtype', 'ndim', 'shape', 'order', 'writable', 'length', 'shared']);
-const kTypedNames: Record<DType, string> = {
-  int8: 'Int8Array',
-  uint8: 'Uint8Array',
-  int16: 'Int16Array',
-  uint16: 'Uint16Array',
-  int32: 'Int32Array',
-  uint32: 'Uint32Array',
-  int64: 'BigInt64Array',
-  uint64: 'BigUint64Array',
-  float32: 'Float32Array',
-  float64: 'Float64Array',
-};
-const kCtors: Record<DType, unknown> = {
-  int8: Int8Array,
-  uint8: Uint8Array,
-  int16: Int16Array,
-  uint16: Uint16Array,
-  int32: Int32Array,
-  uint32: Uint32Array,
-  int64: BigInt64Array,
-  uint64: BigUint64Array,
-  float32: Float32Array,
-  float64: Float64Array,
-};
-
-function declError(where: string, text: string): DeclarationError {
-  return new DeclarationError(`${where}: ${text}`);
-}
-
 /** What a contract's array argument looks like once validated: element count and shape. */
 function makeInspector(fn: string, param: string, c: Required<Pick<ArrayContract, 'ndim'>> & ArrayContract, dtype: DType) {
+  const arrayName = dtypeInfo(fn, dtype).ctorName;
   const expected =
     c.ndim === 1
-      ? `${kTypedNames[dtype]} (${dtype}), a ManagedArray or NDArray of ${dtype}${c.shape ? ` with shape [${c.shape.map((d) => (d === null ? '*' : d)).join(', ')}]` : ''}`
+      ? `${arrayName} (${dtype}), a ManagedArray or NDArray of ${dtype}${c.shape ? ` with shape [${c.shape.map((d) => (d === null ? '*' : d)).join(', ')}]` : ''}`
       : `an NDArray of ${dtype} with ${c.ndim} dimensions (or { data, shape })`;
   const fail = (x: unknown, hint?: string): never => {
     throw argumentError(fn, param, expected, x, hint);
@@ -114,15 +107,14 @@ function makeInspector(fn: string, param: string, c: Required<Pick<ArrayContract
       return x.size;
     }
     if (isManagedArray(x)) {
-      if (x.disposed)
-        throw new DisposedError(`${fn}(): argument '${param}' is a disposed ManagedArray(${x.dtype}, ${x.length}); its memory is gone.`);
+      if (x.disposed) throw disposedArrayError(`${fn}()`, param, x.dtype, x.length);
       if (x.dtype !== dtype) fail(x, `It is a ManagedArray of ${x.dtype}.`);
       checkShape(x, [x.length]);
       return x.length;
     }
     const got = dtypeOfArray(x);
-    if (got === undefined) fail(x, Array.isArray(x) ? `Convert with ${kTypedNames[dtype]}.from(x).` : undefined);
-    if (got !== dtype) fail(x, `Convert with new ${kTypedNames[dtype]}(x).`);
+    if (got === undefined) fail(x, Array.isArray(x) ? `Convert with ${arrayName}.from(x).` : undefined);
+    if (got !== dtype) fail(x, `Convert with new ${arrayName}(x).`);
     checkBufferUsable(fn, param, expected, x as ArrayBufferView, { shared: c.shared === true });
     const length = (x as ArrayLike<unknown>).length;
     checkShape(x, [length]);
@@ -137,7 +129,7 @@ function makeInspector(fn: string, param: string, c: Required<Pick<ArrayContract
 }
 
 /** Checks a caller-given count against the array: `<=` its capacity, or `===` one of its dimensions. */
-function countCheck(fn: string, countParam: string, arrayParam: string, axis: number | undefined) {
+function countCheck(fn: string, countParam: string, arrayParam: string, axis: number | undefined): CountCheck {
   return (value: unknown, limit: number): unknown => {
     const exact = axis !== undefined;
     if (typeof value === 'bigint' && (exact ? value === BigInt(limit) : value >= 0n && value <= BigInt(limit))) return value;
@@ -167,21 +159,19 @@ export function compileContracts(
   defaults: PointerOptions = {},
 ): CompiledContracts | undefined {
   if (arrays === undefined) return undefined;
-  const where = `bind(): '${fn}'`;
   if (typeof arrays !== 'object' || arrays === null || Array.isArray(arrays)) {
-    throw declError(where, `'arrays' expects an object of parameter name to contract, got ${describeValue(arrays)}.`);
+    throw bindError(fn, `'arrays' expects an object of parameter name to contract, got ${describeValue(arrays)}.`);
   }
   const index = new Map(proto.params.map((p, i) => [p.name, i]));
   const optional = new Set<number>();
   const handled = new Set<number>();
   const pointerOptions = new Map<number, PointerOptions>();
-  const lines: string[] = [];
-  const constants: Record<string, unknown> = {};
+  const steps: ContractStep[] = [];
   const integerParam = (name: unknown, role: string): number => {
     const j = typeof name === 'string' ? index.get(name) : undefined;
     const p = j === undefined ? undefined : proto.params[j];
     if (j === undefined || !p || p.type.pointer !== 0 || p.type.prim?.kind !== 'int') {
-      throw declError(where, `${role} names '${String(name)}', which is not an integer parameter of '${proto.text}'.`);
+      throw bindError(fn, `${role} names '${String(name)}', which is not an integer parameter of '${proto.text}'.`);
     }
     return j;
   };
@@ -189,77 +179,61 @@ export function compileContracts(
   for (const [param, raw] of Object.entries(arrays as Record<string, unknown>)) {
     const i = index.get(param);
     const p = i === undefined ? undefined : proto.params[i];
-    if (i === undefined || !p) throw declError(where, `'arrays' names '${param}', which is not a parameter of '${proto.text}'.`);
+    if (i === undefined || !p) throw bindError(fn, `'arrays' names '${param}', which is not a parameter of '${proto.text}'.`);
     if (p.type.pointer !== 1 || !p.type.prim || p.type.direction !== 'in') {
-      throw declError(where, `'arrays.${param}' needs a plain pointer to numbers or void (${p.type.text} is not one).`);
+      throw bindError(fn, `'arrays.${param}' needs a plain pointer to numbers or void (${p.type.text} is not one).`);
     }
     if (typeof raw !== 'object' || raw === null)
-      throw declError(where, `'arrays.${param}' expects an object such as { dtype: 'float64', length: 'len' }.`);
+      throw bindError(fn, `'arrays.${param}' expects an object such as { dtype: 'float64', length: 'len' }.`);
     const c = raw as ArrayContract;
     const unknown = Object.keys(c).filter((k) => !kContractKeys.has(k));
-    if (unknown.length)
-      throw declError(where, `'arrays.${param}' has unknown option${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}.`);
+    if (unknown.length) throw bindError(fn, `'arrays.${param}' has unknown option${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}.`);
     const declared = p.type.prim.kind === 'void' ? undefined : dtypeOfCType(p.type.prim.canonical);
     if (c.dtype !== undefined && !DTYPES.includes(c.dtype))
-      throw declError(where, `'arrays.${param}.dtype' must be one of ${DTYPES.join(', ')}.`);
+      throw bindError(fn, `'arrays.${param}.dtype' must be one of ${DTYPES.join(', ')}.`);
     if (c.dtype !== undefined && declared !== undefined && c.dtype !== declared) {
-      throw declError(where, `'arrays.${param}.dtype' is ${c.dtype} but the C type ${p.type.text} holds ${declared}.`);
+      throw bindError(fn, `'arrays.${param}.dtype' is ${c.dtype} but the C type ${p.type.text} holds ${declared}.`);
     }
     const dtype = c.dtype ?? declared;
-    if (dtype === undefined) throw declError(where, `'arrays.${param}' is a void * parameter; give its dtype.`);
+    if (dtype === undefined) throw bindError(fn, `'arrays.${param}' is a void * parameter; give its dtype.`);
     const ndim = c.ndim ?? c.shape?.length ?? 1;
-    if (!Number.isInteger(ndim) || ndim < 1 || ndim > 32) throw declError(where, `'arrays.${param}.ndim' must be an integer from 1 to 32.`);
+    if (!Number.isInteger(ndim) || ndim < 1 || ndim > 32) throw bindError(fn, `'arrays.${param}.ndim' must be an integer from 1 to 32.`);
     if (c.shape !== undefined && (!Array.isArray(c.shape) || c.shape.length !== ndim)) {
-      throw declError(where, `'arrays.${param}.shape' must list ${ndim} entries (a size, null, or a parameter name).`);
+      throw bindError(fn, `'arrays.${param}.shape' must list ${ndim} entries (a size, null, or a parameter name).`);
     }
     if (c.order !== undefined && c.order !== 'C')
-      throw declError(where, `'arrays.${param}.order' can only be 'C' (row-major); copy Fortran-order data first.`);
+      throw bindError(fn, `'arrays.${param}.order' can only be 'C' (row-major); copy Fortran-order data first.`);
     const shared = c.shared === true || defaults.shared === true;
     pointerOptions.set(i, { shared });
     const inspect = makeInspector(fn, param, { ...c, ndim, shared }, dtype);
-    constants[`norm${i}`] = inspect.normalize;
-    constants[`cap${i}`] = inspect.capacity;
-    constants[`shape${i}`] = inspect.shapeOf;
-    const C = `C${i}`;
-    constants[C] = kCtors[dtype];
     handled.add(i);
     const needsShape = c.shape?.some((d) => typeof d === 'string') === true;
-    if (ndim > 1) lines.push(`a${i} = norm${i}(a${i});`);
-    if (ndim === 1 && !c.shape) {
+    steps.push({
+      kind: 'array',
+      index: i,
       // Plain typed arrays of the right kind skip the generic inspector and converter (the hot path).
-      lines.push(
-        `let n${i}; if (a${i} instanceof ${C} && a${i}.length !== 0 && a${i}.buffer.resizable === false) n${i} = a${i}.length; else { n${i} = cap${i}(a${i}); a${i} = conv${i}(a${i}, ctx); }`,
-      );
-    } else {
-      lines.push(`const n${i} = cap${i}(a${i});`);
-      if (needsShape) lines.push(`const s${i} = shape${i}(a${i});`);
-      lines.push(`a${i} = conv${i}(a${i}, ctx);`);
-    }
+      fastCtor: ndim === 1 && !c.shape ? dtypeInfo(fn, dtype).ctor : null,
+      normalize: ndim > 1 ? inspect.normalize : null,
+      capacity: inspect.capacity,
+      shapeOf: needsShape ? inspect.shapeOf : null,
+    });
     // A count checked against the array is in [0, n], which every 64-bit integer parameter can hold.
     const wide = (j: number): boolean => proto.params[j]?.type.prim?.size === 8;
     if (c.length !== undefined) {
       const j = integerParam(c.length, `'arrays.${param}.length'`);
       optional.add(j);
       if (wide(j)) handled.add(j);
-      constants[`count${i}_${j}`] = countCheck(fn, proto.params[j]?.name ?? '', param, undefined);
-      lines.push(
-        `if (a${j} === undefined) a${j} = n${i}; else if (!(typeof a${j} === 'number' && a${j} >= 0 && a${j} <= n${i} && Math.floor(a${j}) === a${j})) a${j} = count${i}_${j}(a${j}, n${i});`,
-      );
+      steps.push({ kind: 'count', index: j, of: i, check: countCheck(fn, proto.params[j]?.name ?? '', param, undefined) });
     }
-    if (needsShape) {
-      c.shape?.forEach((d, axis) => {
-        if (typeof d !== 'string') return;
-        const j = integerParam(d, `'arrays.${param}.shape[${axis}]'`);
-        optional.add(j);
-        if (wide(j)) handled.add(j);
-        constants[`dim${i}_${axis}`] = countCheck(fn, proto.params[j]?.name ?? '', param, axis);
-        lines.push(
-          `if (a${j} === undefined) a${j} = s${i}[${axis}]; else if (a${j} !== s${i}[${axis}]) a${j} = dim${i}_${axis}(a${j}, s${i}[${axis}]);`,
-        );
-      });
-    }
+    c.shape?.forEach((d, axis) => {
+      if (typeof d !== 'string') return;
+      const j = integerParam(d, `'arrays.${param}.shape[${axis}]'`);
+      optional.add(j);
+      if (wide(j)) handled.add(j);
+      steps.push({ kind: 'dim', index: j, of: i, axis, check: countCheck(fn, proto.params[j]?.name ?? '', param, axis) });
+    });
   }
   let minArity = proto.params.length;
   while (minArity > 0 && optional.has(minArity - 1)) minArity--;
-  return { minArity, optional, handled, pointerOptions, lines, constants };
+  return { minArity, optional, handled, pointerOptions, steps };
 }

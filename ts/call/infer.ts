@@ -2,7 +2,7 @@
 
 import type { BoundInfo, FunctionSpec } from './bind';
 import type { ArrayContract } from './array-contract';
-import type { DType } from '../memory/dtype';
+import type { DType } from '../declare/dtype';
 import type { ManagedArray } from '../memory/managed-array';
 import type { NDArray } from '../memory/ndarray';
 import type {

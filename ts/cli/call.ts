@@ -2,7 +2,7 @@
 
 import type { Command } from 'commander';
 
-import { DeclarationError } from '../core/errors';
+import { declarationError, DeclarationError } from '../core/errors';
 import { load } from '../library/library';
 import { parsePrototype, type ParsedParam, type ParsedType } from '../declare/prototype';
 import { EXIT, out, usage, type GlobalOptions } from './common';
@@ -107,7 +107,7 @@ function withSuggestions(error: unknown, file: string, name: string): unknown {
   }
   const similar = suggestSymbols(name, names);
   if (!similar.length) return error;
-  return new DeclarationError(`${error.message} Did you mean: ${similar.join(', ')}?`, { cause: error });
+  return declarationError(`${error.message} Did you mean: ${similar.join(', ')}?`, { cause: error });
 }
 
 /** Loads the library, binds the prototype, converts the arguments and calls it once. Returns the exit code. */

@@ -187,3 +187,77 @@ export function closedError(what: string, library?: string): ClosedError {
     `${what}: the library${library ? ` ${library}` : ''} was closed. Load it again with ffikit.load() to keep calling it.`,
   );
 }
+
+// Factories: every ffikit error is built here, each message shape written once. ------------------
+
+/** An invalid declaration (prototype, type, option). */
+export function declarationError(message: string, options?: { cause?: unknown }): DeclarationError {
+  return new DeclarationError(message, options);
+}
+
+/** A problem with one entry of `bind()`: `bind(): 'name': <text>`. */
+export function bindError(fn: string, text: string, options?: { cause?: unknown }): DeclarationError {
+  return new DeclarationError(`bind(): '${fn}': ${text}`, options);
+}
+
+/** A library that could not be loaded: a first sentence (`Cannot load <path>: <what>.`), then the possible solutions. */
+export function loadError(
+  reason: LoadFailureReason,
+  path: string,
+  head: string,
+  solutions: readonly string[],
+  options?: { cause?: unknown },
+): LibraryLoadError {
+  return new LibraryLoadError(reason, path, `${head}${possibleSolutions(solutions)}`, options);
+}
+
+/** The "Possible solutions" block that ends every load error (one line per solution). */
+export function possibleSolutions(solutions: readonly string[]): string {
+  return solutions.length === 0 ? '' : `\nPossible solutions:\n${solutions.map((s) => `- ${s}`).join('\n')}`;
+}
+
+/** A checked native call that failed: `fn() failed: NAME (status): text`. */
+export function nativeFailure(fn: string, status: number, statusName: string, text: string): NativeError {
+  return new NativeError(fn, status, statusName, `${fn}() failed: ${statusName} (${status}): ${text}`);
+}
+
+/** A resource used after it was disposed. */
+export function disposedError(message: string): DisposedError {
+  return new DisposedError(message);
+}
+
+/** A disposed ManagedArray passed as an argument (`param`) or used through one of its methods. */
+export function disposedArrayError(where: string, param: string | undefined, dtype: string, length: number): DisposedError {
+  return param === undefined
+    ? new DisposedError(`ManagedArray(${dtype}, ${length}).${where}: the array was disposed; its memory is gone.`)
+    : new DisposedError(`${where}: argument '${param}' is a disposed ManagedArray(${dtype}, ${length}); its memory is gone.`);
+}
+
+/** A disposed registered callback passed as an argument. */
+export function disposedCallbackError(where: string, param: string, typeName: string): DisposedError {
+  return new DisposedError(`${where}: argument '${param}' is a disposed ${typeName} callback.`);
+}
+
+/** A JS callback that threw (or returned what C cannot take) while native code ran it. */
+export function callbackError(message: string, cause: unknown): CallbackError {
+  return new CallbackError(message, cause);
+}
+
+/** What a transient callback threw, rethrown once the native call `fn` is over. */
+export function transientCallbackError(fn: string, cause: unknown): CallbackError {
+  const what = cause instanceof Error ? `${cause.name}: ${cause.message}` : describeValue(cause);
+  return new CallbackError(
+    `${fn}(): a callback threw during the native call (${what}); the call completed and the error is attached as .cause.`,
+    cause,
+  );
+}
+
+/** An argument refused by the FFI layer itself (after ffikit's own checks passed). */
+export function refusedArgumentsError(fn: string, detail: string): ArgumentError {
+  return new ArgumentError(`${fn}(): the arguments were refused: ${detail}.`);
+}
+
+/** Something this platform, build or CPU cannot do. */
+export function unsupportedError(message: string): UnsupportedError {
+  return new UnsupportedError(message);
+}

@@ -2,7 +2,7 @@
 
 import * as util from 'node:util';
 
-import { DeclarationError, NativeError, argumentError } from '../core/errors';
+import { argumentError, bindError, NativeError, nativeFailure } from '../core/errors';
 import type { ParsedType } from './prototype';
 
 /** One table entry: the status value, optionally with a human message. */
@@ -159,12 +159,12 @@ export function compileErrcheck(
   lastErrno: () => number,
 ): CompiledErrcheck {
   if (errcheck === undefined) return { kind: 'none' };
-  const fail = (status: number, name: string, text: string): NativeError =>
-    new NativeError(fn, status, name, `${fn}() failed: ${name} (${status}): ${text}`);
+  const fail = (status: number, name: string, text: string): NativeError => nativeFailure(fn, status, name, text);
   if (errcheck instanceof ErrorCodeTable || errcheck === 'nonzero-status') {
     if (!isIntegerResult(result)) {
-      throw new DeclarationError(
-        `bind(): '${fn}': errcheck ${errcheck instanceof ErrorCodeTable ? 'errorCodes table' : "'nonzero-status'"} needs an integer return type, got '${result.text}'.`,
+      throw bindError(
+        fn,
+        `errcheck ${errcheck instanceof ErrorCodeTable ? 'errorCodes table' : "'nonzero-status'"} needs an integer return type, got '${result.text}'.`,
       );
     }
     if (errcheck === 'nonzero-status') {
@@ -192,7 +192,7 @@ export function compileErrcheck(
   }
   if (errcheck === 'negative-errno') {
     if (!isIntegerResult(result) || !result.prim?.signed) {
-      throw new DeclarationError(`bind(): '${fn}': errcheck 'negative-errno' needs a signed integer return type, got '${result.text}'.`);
+      throw bindError(fn, `errcheck 'negative-errno' needs a signed integer return type, got '${result.text}'.`);
     }
     return {
       kind: 'negative',
@@ -201,27 +201,21 @@ export function compileErrcheck(
   }
   if (errcheck === 'null-is-failure') {
     if (result.pointer === 0) {
-      throw new DeclarationError(
-        `bind(): '${fn}': errcheck 'null-is-failure' needs a pointer or string return type, got '${result.text}'.`,
-      );
+      throw bindError(fn, `errcheck 'null-is-failure' needs a pointer or string return type, got '${result.text}'.`);
     }
     return {
       kind: 'null',
       fail: () => {
         const errno = lastErrno();
-        if (errno === 0) return new NativeError(fn, 0, 'NULL', `${fn}() failed: NULL (0): returned NULL`);
+        if (errno === 0) return nativeFailure(fn, 0, 'NULL', 'returned NULL');
         const name = systemErrorName(errno);
-        return new NativeError(
-          fn,
-          errno,
-          name,
-          `${fn}() failed: ${name} (${errno}): returned NULL; errno says: ${systemErrorMessage(errno) ?? 'unknown error'}`,
-        );
+        return nativeFailure(fn, errno, name, `returned NULL; errno says: ${systemErrorMessage(errno) ?? 'unknown error'}`);
       },
     };
   }
   if (typeof errcheck === 'function') return { kind: 'custom', check: errcheck as ErrcheckFunction };
-  throw new DeclarationError(
-    `bind(): '${fn}': errcheck expects an errorCodes() table, 'nonzero-status', 'negative-errno', 'null-is-failure' or a function, got ${typeof errcheck === 'string' ? `'${errcheck}'` : typeof errcheck}.`,
+  throw bindError(
+    fn,
+    `errcheck expects an errorCodes() table, 'nonzero-status', 'negative-errno', 'null-is-failure' or a function, got ${typeof errcheck === 'string' ? `'${errcheck}'` : typeof errcheck}.`,
   );
 }

@@ -1,7 +1,7 @@
 // Named C types beyond primitives: struct, opaque, pointer, array, alias, callback types; sizeof and decode.
 
 import { primitive, type Primitive } from './primitives';
-import { DeclarationError, argumentError } from '../core/errors';
+import { argumentError, declarationError, DeclarationError } from '../core/errors';
 import * as native from '../native/koffi';
 import { parsePrototype, type ParsedType } from './prototype';
 
@@ -88,14 +88,14 @@ function register(name: string, make: () => CType, signature?: string): CType {
   const existing = registry.get(name);
   if (existing && signature !== undefined && signatures.get(name) === signature) return existing;
   if (existing || primitive(name)) {
-    throw new DeclarationError(`ffikit: type name '${name}' is already declared. Use the existing type, or pick another name.`);
+    throw declarationError(`ffikit: type name '${name}' is already declared. Use the existing type, or pick another name.`);
   }
   let type: CType;
   try {
     type = make();
   } catch (err) {
     if (err instanceof DeclarationError) throw err;
-    throw new DeclarationError(`ffikit: cannot declare type '${name}': ${(err as Error).message}.`, { cause: err });
+    throw declarationError(`ffikit: cannot declare type '${name}': ${(err as Error).message}.`, { cause: err });
   }
   registry.set(name, type);
   if (signature !== undefined) signatures.set(name, signature);
@@ -120,7 +120,7 @@ export function toNative(spec: TypeSpec, where: string): native.NativeTypeSpec {
 export function nativeSpelling(t: ParsedType): native.NativeTypeSpec {
   const named = t.prim ? undefined : registry.get(t.base);
   if (!t.prim && !named) {
-    throw new DeclarationError(
+    throw declarationError(
       `ffikit: unknown type '${t.base}'. Declare it first with ffikit.struct(), ffikit.opaque(), ffikit.alias() or ffikit.callbackType().`,
     );
   }
@@ -138,7 +138,7 @@ export function parseTypeSpelling(spelling: string, where: string): ParsedType {
   const proto = parsePrototype(`void __ffikit_t(${spelling})`, where);
   const param = proto.params[0];
   if (!param || proto.params.length !== 1 || param.name !== 'arg0') {
-    throw new DeclarationError(`${where}: '${spelling}' is not a single C type.`);
+    throw declarationError(`${where}: '${spelling}' is not a single C type.`);
   }
   return param.type;
 }
@@ -180,7 +180,7 @@ function membersToNative(
   }
   const out: Record<string, native.NativeTypeSpec | [number, native.NativeTypeSpec]> = {};
   const entries = Object.entries(members);
-  if (entries.length === 0) throw new DeclarationError(`${where}: a struct needs at least one member.`);
+  if (entries.length === 0) throw declarationError(`${where}: a struct needs at least one member.`);
   for (const [key, spec] of entries) {
     if (spec !== null && typeof spec === 'object' && !(spec instanceof CType)) {
       out[key] = [spec.align, toNative(spec.type, `${where} member '${key}'`)];

@@ -1,4 +1,6 @@
-// The C primitive type table: every C spelling ffikit accepts, its size, range and typed-array twin.
+// The C primitive type table: every C spelling ffikit accepts, its size, range and dtype twin.
+
+import type { DType } from './dtype';
 
 /** How values of a primitive cross the boundary. */
 export type PrimitiveKind = 'void' | 'bool' | 'int' | 'float' | 'char16' | 'char32';
@@ -11,37 +13,11 @@ export interface Primitive {
   /** Size in bytes (0 for void). */
   readonly size: number;
   readonly signed: boolean;
-  /** The typed array whose elements have this exact layout, for pointer parameters. */
-  readonly typedArray?: TypedArrayName;
+  /** The dtype (and so the typed array) whose elements have this exact layout, for pointer parameters. */
+  readonly dtype?: DType;
   /** For `char`: byte strings and byte arrays (Int8Array/Uint8Array/Buffer) are both acceptable. */
   readonly isChar?: boolean;
 }
-
-export type TypedArrayName =
-  | 'Int8Array'
-  | 'Uint8Array'
-  | 'Int16Array'
-  | 'Uint16Array'
-  | 'Int32Array'
-  | 'Uint32Array'
-  | 'BigInt64Array'
-  | 'BigUint64Array'
-  | 'Float32Array'
-  | 'Float64Array';
-
-/** The dtype name ffikit uses for each typed array (NumPy's spelling). */
-export const DTYPE_OF: Readonly<Record<TypedArrayName, string>> = {
-  Int8Array: 'int8',
-  Uint8Array: 'uint8',
-  Int16Array: 'int16',
-  Uint16Array: 'uint16',
-  Int32Array: 'int32',
-  Uint32Array: 'uint32',
-  BigInt64Array: 'int64',
-  BigUint64Array: 'uint64',
-  Float32Array: 'float32',
-  Float64Array: 'float64',
-};
 
 const is64 = ['x64', 'arm64', 'ppc64', 's390x', 'riscv64', 'loong64', 'mips64el'].includes(process.arch);
 // LLP64 on Windows keeps long at 32 bits; LP64 elsewhere makes it pointer-sized.
@@ -50,22 +26,15 @@ const ptrBits = is64 ? 64 : 32;
 
 function int(bits: number, signed: boolean): Primitive {
   const canonical = `${signed ? '' : 'u'}int${bits}_t`;
-  const typedArray = (
-    {
-      8: signed ? 'Int8Array' : 'Uint8Array',
-      16: signed ? 'Int16Array' : 'Uint16Array',
-      32: signed ? 'Int32Array' : 'Uint32Array',
-      64: signed ? 'BigInt64Array' : 'BigUint64Array',
-    } as const
-  )[bits as 8 | 16 | 32 | 64];
-  return { canonical, kind: 'int', size: bits / 8, signed, typedArray };
+  const dtype = `${signed ? '' : 'u'}int${bits}` as DType;
+  return { canonical, kind: 'int', size: bits / 8, signed, dtype };
 }
 
 const VOID: Primitive = { canonical: 'void', kind: 'void', size: 0, signed: false };
-const BOOL: Primitive = { canonical: 'bool', kind: 'bool', size: 1, signed: false, typedArray: 'Uint8Array' };
-const CHAR: Primitive = { canonical: 'char', kind: 'int', size: 1, signed: true, typedArray: 'Int8Array', isChar: true };
-const FLOAT: Primitive = { canonical: 'float', kind: 'float', size: 4, signed: true, typedArray: 'Float32Array' };
-const DOUBLE: Primitive = { canonical: 'double', kind: 'float', size: 8, signed: true, typedArray: 'Float64Array' };
+const BOOL: Primitive = { canonical: 'bool', kind: 'bool', size: 1, signed: false, dtype: 'uint8' };
+const CHAR: Primitive = { canonical: 'char', kind: 'int', size: 1, signed: true, dtype: 'int8', isChar: true };
+const FLOAT: Primitive = { canonical: 'float', kind: 'float', size: 4, signed: true, dtype: 'float32' };
+const DOUBLE: Primitive = { canonical: 'double', kind: 'float', size: 8, signed: true, dtype: 'float64' };
 
 const table = new Map<string, Primitive>();
 function add(names: string[], prim: Primitive): void {
@@ -88,23 +57,18 @@ add(['size_t', 'uintptr_t', 'uintptr'], int(ptrBits, false));
 add(['ssize_t', 'ptrdiff_t', 'intptr_t', 'intptr'], int(ptrBits, true));
 add(['float', 'float32'], FLOAT);
 add(['double', 'float64'], DOUBLE);
-add(['char16_t', 'char16'], { canonical: 'char16_t', kind: 'char16', size: 2, signed: false, typedArray: 'Uint16Array' });
-add(['char32_t', 'char32'], { canonical: 'char32_t', kind: 'char32', size: 4, signed: false, typedArray: 'Uint32Array' });
+add(['char16_t', 'char16'], { canonical: 'char16_t', kind: 'char16', size: 2, signed: false, dtype: 'uint16' });
+add(['char32_t', 'char32'], { canonical: 'char32_t', kind: 'char32', size: 4, signed: false, dtype: 'uint32' });
 add(
   ['wchar_t', 'wchar'],
   process.platform === 'win32'
-    ? { canonical: 'char16_t', kind: 'char16', size: 2, signed: false, typedArray: 'Uint16Array' }
-    : { canonical: 'char32_t', kind: 'char32', size: 4, signed: false, typedArray: 'Uint32Array' },
+    ? { canonical: 'char16_t', kind: 'char16', size: 2, signed: false, dtype: 'uint16' }
+    : { canonical: 'char32_t', kind: 'char32', size: 4, signed: false, dtype: 'uint32' },
 );
 
 /** Looks up a normalized C spelling (`'unsigned int'`, `'size_t'`); undefined for named types. */
 export function primitive(spelling: string): Primitive | undefined {
   return table.get(spelling);
-}
-
-/** Every spelling in the table, for "did you mean" hints. */
-export function primitiveSpellings(): string[] {
-  return [...table.keys()];
 }
 
 /** Inclusive numeric range of an integer primitive, as bigints. */
@@ -116,4 +80,9 @@ export function intRange(p: Primitive): [bigint, bigint] {
 /** True when the primitive's values do not all fit a double exactly (64-bit integers). */
 export function isWideInt(p: Primitive): boolean {
   return p.kind === 'int' && p.size === 8;
+}
+
+/** The dtype whose elements have the layout of a C type (`'double'` → `'float64'`, `char` → `'int8'`). */
+export function dtypeOfCType(spelling: string): DType | undefined {
+  return primitive(spelling)?.dtype;
 }

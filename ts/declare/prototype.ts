@@ -1,7 +1,7 @@
 // Parses C prototypes ('int add(int a, int b)') into a small declaration model used by bind().
 
 import { primitive, type Primitive } from './primitives';
-import { DeclarationError } from '../core/errors';
+import { declarationError } from '../core/errors';
 
 /** Data direction of a pointer parameter (SAL-style `_In_`, `_Out_`, `_Inout_` markers). */
 export type Direction = 'in' | 'out' | 'inout';
@@ -53,7 +53,7 @@ function tokenize(text: string, where: string): Token[] {
     const m = re.exec(text);
     if (!m) {
       const bad = text.slice(pos).trimStart()[0] ?? '';
-      throw new DeclarationError(`${where}: cannot parse '${text}': unexpected character '${bad}'.`);
+      throw declarationError(`${where}: cannot parse '${text}': unexpected character '${bad}'.`);
     }
     tokens.push((m[1] ?? m[2] ?? m[3] ?? m[4]) as string);
     pos = re.lastIndex;
@@ -82,17 +82,17 @@ function parseTypeTokens(tokens: Token[], whole: string, where: string): ParsedT
     } else if (kTagKeywords.has(t)) {
       // `struct Foo` names the same type as `Foo` (registered with ffikit.struct).
     } else if (isIdent(t)) {
-      if (pointer > 0) throw new DeclarationError(`${where}: cannot parse '${whole}': unexpected '${t}' after '*'.`);
+      if (pointer > 0) throw declarationError(`${where}: cannot parse '${whole}': unexpected '${t}' after '*'.`);
       words.push(t);
     } else {
-      throw new DeclarationError(`${where}: cannot parse '${whole}': unexpected '${t}' in a type.`);
+      throw declarationError(`${where}: cannot parse '${whole}': unexpected '${t}' in a type.`);
     }
   }
-  if (words.length === 0) throw new DeclarationError(`${where}: cannot parse '${whole}': missing a type name.`);
+  if (words.length === 0) throw declarationError(`${where}: cannot parse '${whole}': missing a type name.`);
   const spelled = words.join(' ');
   const prim = primitive(spelled);
   if (!prim && words.length > 1) {
-    throw new DeclarationError(`${where}: cannot parse '${whole}': unknown type '${spelled}'.`);
+    throw declarationError(`${where}: cannot parse '${whole}': unknown type '${spelled}'.`);
   }
   const text = [constBase ? 'const ' : '', spelled, pointer ? ` ${'*'.repeat(pointer)}` : ''].join('');
   return { text, base: prim ? prim.canonical : spelled, ...(prim ? { prim } : {}), pointer, constBase, direction };
@@ -104,7 +104,7 @@ function parseParam(tokens: Token[], index: number, whole: string, where: string
   let extraPointer = 0;
   while (toks[toks.length - 1] === ']') {
     const open = toks.lastIndexOf('[');
-    if (open < 0) throw new DeclarationError(`${where}: cannot parse '${whole}': unbalanced ']'.`);
+    if (open < 0) throw declarationError(`${where}: cannot parse '${whole}': unbalanced ']'.`);
     toks.splice(open);
     extraPointer++;
   }
@@ -129,35 +129,34 @@ function parseParam(tokens: Token[], index: number, whole: string, where: string
  */
 export function parsePrototype(text: string, where = 'bind()'): ParsedPrototype {
   if (typeof text !== 'string') {
-    throw new DeclarationError(`${where}: expected a C prototype string such as 'int add(int a, int b)', got ${typeof text}.`);
+    throw declarationError(`${where}: expected a C prototype string such as 'int add(int a, int b)', got ${typeof text}.`);
   }
   const whole = text.trim();
   const tokens = tokenize(whole, where);
   while (tokens[tokens.length - 1] === ';') tokens.pop();
   const open = tokens.indexOf('(');
   if (open < 0 || tokens[tokens.length - 1] !== ')') {
-    throw new DeclarationError(`${where}: cannot parse '${whole}': expected 'returnType name(parameters)'.`);
+    throw declarationError(`${where}: cannot parse '${whole}': expected 'returnType name(parameters)'.`);
   }
   const head = tokens.slice(0, open);
   const inner = tokens.slice(open + 1, -1);
   const name = head[head.length - 1];
   if (!isIdent(name) || head.length < 2) {
-    throw new DeclarationError(`${where}: cannot parse '${whole}': expected a return type and a function name before '('.`);
+    throw declarationError(`${where}: cannot parse '${whole}': expected a return type and a function name before '('.`);
   }
   if (inner.includes('(') || inner.includes(')')) {
-    throw new DeclarationError(
+    throw declarationError(
       `${where}: cannot parse '${whole}': function-pointer parameters are written with a named type. ` +
         `Declare it with ffikit.callbackType('void Cb(int x)') and write 'Cb *cb'.`,
     );
   }
   if (inner.includes('...')) {
-    throw new DeclarationError(
+    throw declarationError(
       `${where}: '${whole}' is variadic; variadic functions are not supported. Declare one prototype per argument list you call it with.`,
     );
   }
   const result = parseTypeTokens(head.slice(0, -1), whole, where);
-  if (result.direction !== 'in')
-    throw new DeclarationError(`${where}: cannot parse '${whole}': direction markers apply to parameters only.`);
+  if (result.direction !== 'in') throw declarationError(`${where}: cannot parse '${whole}': direction markers apply to parameters only.`);
 
   const params: ParsedParam[] = [];
   if (!(inner.length === 0 || (inner.length === 1 && inner[0] === 'void'))) {
@@ -173,19 +172,19 @@ export function parsePrototype(text: string, where = 'bind()'): ParsedPrototype 
     }
     groups.push(current);
     groups.forEach((g, i) => {
-      if (g.length === 0) throw new DeclarationError(`${where}: cannot parse '${whole}': empty parameter ${i + 1}.`);
+      if (g.length === 0) throw declarationError(`${where}: cannot parse '${whole}': empty parameter ${i + 1}.`);
       params.push(parseParam(g, i, whole, where));
     });
   }
   const seen = new Set<string>();
   for (const p of params) {
     if (p.type.base === 'void' && p.type.pointer === 0) {
-      throw new DeclarationError(`${where}: '${whole}': parameter '${p.name}' cannot have type void.`);
+      throw declarationError(`${where}: '${whole}': parameter '${p.name}' cannot have type void.`);
     }
     if (p.type.direction !== 'in' && p.type.pointer === 0) {
-      throw new DeclarationError(`${where}: '${whole}': parameter '${p.name}' is marked _Out_/_Inout_ but is not a pointer.`);
+      throw declarationError(`${where}: '${whole}': parameter '${p.name}' is marked _Out_/_Inout_ but is not a pointer.`);
     }
-    if (seen.has(p.name)) throw new DeclarationError(`${where}: '${whole}': parameter name '${p.name}' is used twice.`);
+    if (seen.has(p.name)) throw declarationError(`${where}: '${whole}': parameter name '${p.name}' is used twice.`);
     seen.add(p.name);
   }
   return { name, result, params, text: whole };

@@ -5,7 +5,7 @@ import { types } from 'node:util';
 import { argumentError, DisposedError } from '../core/errors';
 import { isManagedArray, pinArray, unpinArray, type ManagedArray } from '../memory/managed-array';
 import { NDArray } from '../memory/ndarray';
-import { checkBufferUsable } from '../call/params';
+import { checkBufferUsable } from '../call/checks/buffers';
 import type { FunctionPlan, ParamPlan } from './options';
 
 /** Where the worker runs: a thread shares this process' memory, a process does not. */

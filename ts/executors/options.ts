@@ -3,14 +3,14 @@
 import * as os from 'node:os';
 
 import { compileContracts, type ArrayContract } from '../call/array-contract';
-import { DTYPE_OF } from '../declare/primitives';
+
 import { compileErrcheck, ErrorCodeTable, type ErrcheckPolicy } from '../declare/errcheck';
 import { argumentError, DeclarationError, describeValue } from '../core/errors';
 import type { BindSpec } from '../call/infer';
 import { resolveLibraryPath } from '../native/loader';
 import { parsePrototype, type ParsedType } from '../declare/prototype';
 import { reference } from '../reference/reference';
-import type { DType } from '../memory/dtype';
+import type { DType } from '../declare/dtype';
 
 /** Which library the workers load: a path (resolved like `ffikit.load`) or the bundled reference library. */
 export type ExecutorLibrary = string | { readonly reference: true; readonly path?: string };
@@ -137,12 +137,12 @@ function wireErrcheck(where: string, errcheck: unknown): WireErrcheck | undefine
 function planParams(proto: ReturnType<typeof parsePrototype>): ParamPlan[] {
   return proto.params.map((p) => {
     const t = p.type;
-    const typed = t.pointer === 1 && t.prim?.typedArray !== undefined && t.prim.kind !== 'void';
+    const typed = t.pointer === 1 && t.prim?.dtype !== undefined && t.prim.kind !== 'void';
     return {
       name: p.name,
       writable: t.pointer > 0 && !t.constBase,
       out: t.direction !== 'in',
-      dtype: typed ? (DTYPE_OF[t.prim?.typedArray as keyof typeof DTYPE_OF] as DType) : null,
+      dtype: typed ? (t.prim?.dtype ?? null) : null,
       char: t.prim?.isChar === true,
     };
   });

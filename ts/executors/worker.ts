@@ -5,7 +5,7 @@ import { parentPort } from 'node:worker_threads';
 
 import { errorCodes, type ErrorCodeTable } from '../declare/errcheck';
 import { CallbackError, NativeError } from '../core/errors';
-import { dtypeInfo } from '../memory/dtype';
+import { dtypeInfo } from '../declare/dtype';
 import { load, type Library } from '../library/library';
 import { viewBytes } from '../native/koffi';
 import { NDArray } from '../memory/ndarray';

@@ -1,6 +1,5 @@
 // The Library handle: load a shared library, bind typed functions, close it safely.
 
-import '../core/polyfills';
 import { bindFunction, type BindOptions, type FunctionSpec, type LibraryState } from '../call/bind';
 import { createRegisteredCallback, type RegisteredCallback, type RegisterOptions } from '../callbacks/registered';
 import { argumentError, closedError } from '../core/errors';

@@ -1,7 +1,6 @@
 // Who frees a ManagedArray's memory: allocator pairs, the library hold, and the GC backstop that frees forgotten arrays.
 
-import { boundInternals } from '../call/bound-internals';
-import { dtypeOfCType, type DType } from './dtype';
+import type { DType } from '../declare/dtype';
 import { argumentError } from '../core/errors';
 import * as native from '../native/koffi';
 
@@ -19,6 +18,28 @@ export interface ManagedArrayOptions {
   readonly alloc?: Allocator;
   /** Frees it, e.g. a bound `void free_array(double *arr)`. Required with `alloc`. */
   readonly free?: Deallocator;
+}
+
+/**
+ * What a bound function offers ManagedArray when it serves as an allocator or deallocator. The call
+ * layer attaches it under {@link kAllocatorHook}; memory reads it without knowing about libraries.
+ */
+export interface AllocatorHook {
+  /** The C symbol (for messages). */
+  readonly symbol: string;
+  /** The C result type as written, and the dtype it points to (`'void'` for `void *`). */
+  readonly result: { readonly text: string; readonly pointer: number; readonly dtype: DType | 'void' | undefined };
+  /** The native function without checks: a deallocator must still work after `lib.close()`. */
+  readonly raw: (...args: unknown[]) => unknown;
+  /** Keeps the function's library loaded until the matching {@link AllocatorHook.release}. */
+  retain(): void;
+  release(): void;
+}
+
+export const kAllocatorHook = Symbol.for('ffikit.allocatorHook');
+
+function allocatorHook(fn: unknown): AllocatorHook | undefined {
+  return typeof fn === 'function' ? ((fn as unknown as Record<symbol, AllocatorHook | undefined>)[kAllocatorHook] ?? undefined) : undefined;
 }
 
 export interface Owner {
@@ -87,40 +108,38 @@ export function defaultOwner(): Owner {
 }
 
 export function customOwner(alloc: Allocator, free: Deallocator): Owner {
-  const internals = boundInternals(free);
-  if (internals) {
+  const hook = allocatorHook(free);
+  if (hook) {
     // Bound deallocators are called directly so an array can still be freed after lib.close(); the
     // library stays loaded until every array it allocated is gone.
-    internals.state.holds++;
+    hook.retain();
     let released = false;
     return {
       free: (p) => {
-        internals.raw(p);
+        hook.raw(p);
       },
       release: () => {
         if (released) return;
         released = true;
-        internals.state.holds--;
-        internals.state.tryUnload();
+        hook.release();
       },
-      label: boundInternals(alloc)?.proto.name ?? (alloc.name || 'alloc'),
+      label: allocatorHook(alloc)?.symbol ?? (alloc.name || 'alloc'),
     };
   }
   return { free: (p) => void free(p), release: () => undefined, label: alloc.name || 'alloc' };
 }
 
 export function checkAllocatorType(alloc: Allocator, dtype: DType): void {
-  const internals = boundInternals(alloc);
-  if (!internals) return;
-  const result = internals.proto.result;
-  const elem = result.prim ? dtypeOfCType(result.prim.canonical) : undefined;
-  if (result.pointer !== 1 || (result.prim?.kind !== 'void' && elem !== dtype)) {
+  const hook = allocatorHook(alloc);
+  if (!hook) return;
+  const result = hook.result;
+  if (result.pointer !== 1 || (result.dtype !== 'void' && result.dtype !== dtype)) {
     throw argumentError(
       'ManagedArray.create',
       'alloc',
       `an allocator returning ${dtype === 'float64' ? 'double' : dtype} * (or void *)`,
       alloc,
-      `${internals.proto.name} returns ${result.text}.`,
+      `${hook.symbol} returns ${result.text}.`,
     );
   }
 }

@@ -3,7 +3,7 @@
 import * as os from 'node:os';
 
 import { argumentError, describeValue } from '../core/errors';
-import { dtypeInfo, dtypeOfArray, type DType, type TypedArrayOf } from './dtype';
+import { dtypeInfo, dtypeOfArray, type DType, type TypedArrayOf } from '../declare/dtype';
 
 /** What {@link packRagged} returns: the seed's `(data, offsets, lengths, num_items)` quartet. */
 export interface PackedRagged<D extends DType = DType> {

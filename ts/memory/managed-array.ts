@@ -1,6 +1,5 @@
 // ManagedArray: native memory with one owner, one disposer, scoped views and a GC backstop.
 
-import '../core/polyfills';
 import { inspect } from 'node:util';
 
 import {
@@ -12,8 +11,8 @@ import {
   type DTypeOfArray,
   type ElementOf,
   type TypedArrayOf,
-} from './dtype';
-import { argumentError, DisposedError, NativeError } from '../core/errors';
+} from '../declare/dtype';
+import { argumentError, disposedArrayError, nativeFailure } from '../core/errors';
 import * as native from '../native/koffi';
 import {
   backstop,
@@ -32,12 +31,6 @@ const kManaged = Symbol.for('ffikit.ManagedArray');
 const kPin = Symbol('ffikit.pin');
 const kUnpin = Symbol('ffikit.unpin');
 const kHold = Symbol('ffikit.hold');
-/**
- * ManagedArrays converted for the sync call being prepared. Converters only record them here; the
- * generated wrapper pins them right before the native call (so a conversion error later in the
- * argument list cannot leave a pin behind) and unpins them after it.
- */
-export const pendingPins: ManagedArray[] = [];
 
 function checkLength(where: string, length: unknown, bytes: number): number {
   if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0) {
@@ -127,7 +120,7 @@ export class ManagedArray<D extends DType = DType> implements Disposable {
     if (typeof ptr !== 'bigint' || ptr === 0n) {
       owner.release();
       if (ptr === null || ptr === 0n) {
-        throw new NativeError(owner.label, 0, 'NULL', `${owner.label}() failed: NULL (0): could not allocate ${length} ${dtype} elements`);
+        throw nativeFailure(owner.label, 0, 'NULL', `could not allocate ${length} ${dtype} elements`);
       }
       throw argumentError('ManagedArray.create', 'alloc', 'a function returning a pointer (bigint) or null', ptr);
     }
@@ -264,8 +257,7 @@ export class ManagedArray<D extends DType = DType> implements Disposable {
   }
 
   #check(op: string): void {
-    if (this.#disposed)
-      throw new DisposedError(`ManagedArray(${this.#dtype}, ${this.#length}).${op}: the array was disposed; its memory is gone.`);
+    if (this.#disposed) throw disposedArrayError(op, undefined, this.#dtype, this.#length);
   }
 
   #index(op: string, index: unknown): void {
@@ -319,17 +311,7 @@ export function unpinArray(array: ManagedArray): void {
   array[kUnpin]();
 }
 
-/**
- * Pins every array recorded in {@link pendingPins} and empties it. Leftovers from a call whose
- * argument conversion failed are pinned and released with this call: harmless, and never leaked.
- */
-export function holdPendingPins(): ManagedArray[] {
-  const held = pendingPins.splice(0);
-  for (const a of held) a[kHold]();
-  return held;
-}
-
-/** Unpins what {@link holdPendingPins} pinned (called by generated wrappers after the native call). */
-export function releaseHeldPins(held: ManagedArray[]): void {
-  for (const a of held) a[kUnpin]();
+/** @internal pins an array the caller already found live (a call scope, right before the native call) */
+export function holdArray(array: ManagedArray): void {
+  array[kHold]();
 }

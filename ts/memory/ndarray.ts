@@ -11,7 +11,7 @@ import {
   type DTypeOfArray,
   type ElementOf,
   type TypedArrayOf,
-} from './dtype';
+} from '../declare/dtype';
 import { argumentError, describeValue } from '../core/errors';
 
 /** Nested arrays of numbers (or bigints for 64-bit dtypes), e.g. `[[1, 2], [3, 4]]`. */

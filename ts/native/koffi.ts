@@ -57,16 +57,6 @@ export function nativeType(spec: NativeTypeSpec): NativeType {
   return koffi.type(spec as KoffiTypeObject);
 }
 
-/** True when the FFI layer already knows a type by this name. */
-export function hasNativeType(name: string): boolean {
-  try {
-    koffi.type(name);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export function defineStruct(
   name: string | null,
   members: Record<string, NativeTypeSpec | [number, NativeTypeSpec]>,
@@ -74,10 +64,6 @@ export function defineStruct(
 ): NativeType {
   const def = members as Record<string, KoffiTypeObject>;
   return packed ? koffi.pack(name, def) : koffi.struct(name, def);
-}
-
-export function defineUnion(name: string | null, members: Record<string, NativeTypeSpec>): NativeType {
-  return koffi.union(name, members as Record<string, KoffiTypeObject>);
 }
 
 export function defineOpaque(name: string | null): NativeType {
@@ -127,22 +113,10 @@ export function lastErrno(): number {
   return koffi.errno();
 }
 
-/** The address of a typed array's first element (for diagnostics and tests). */
-export function addressOf(value: unknown): bigint {
-  return koffi.address(value);
-}
-
 /** Clears the FFI layer's process-global type registry (jest runs many files in one process). */
 export function resetNativeTypes(): void {
   koffi.reset();
 }
-
-/** Upper bound of concurrently queued async calls the FFI layer accepts before it throws. */
-export function asyncCallLimit(): number {
-  return koffi.config().max_async_calls ?? 256;
-}
-
-export const koffiVersion: string = koffi.version;
 
 /** Allocates `bytes` bytes of native memory (malloc); returns its address. */
 export function allocBytes(bytes: number): bigint {

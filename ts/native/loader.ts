@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { LibraryLoadError, argumentError, type LoadFailureReason } from '../core/errors';
+import { argumentError, loadError, type LoadFailureReason } from '../core/errors';
 import { debug } from '../core/debug';
 import { archMatches, expectedFormat, readBinaryHeader, type BinaryHeader } from './binfmt/binary-header';
 import { openLibrary, type NativeLibrary } from './koffi';
@@ -24,8 +24,7 @@ export interface OpenedLibrary {
 }
 
 function fail(reason: LoadFailureReason, file: string, what: string, fixes: string[], cause?: unknown): never {
-  const solutions = fixes.length ? `\nPossible solutions:\n${fixes.map((f) => `- ${f}`).join('\n')}` : '';
-  throw new LibraryLoadError(reason, file, `Cannot load ${file}: ${what}.${solutions}`, cause === undefined ? undefined : { cause });
+  throw loadError(reason, file, `Cannot load ${file}: ${what}.`, fixes, cause === undefined ? undefined : { cause });
 }
 
 function hasSeparator(request: string): boolean {

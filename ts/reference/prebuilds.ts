@@ -1,12 +1,11 @@
 // Finds the reference library: explicit path, FFIKIT_LIBRARY_PATH, a matching prebuild from prebuilds/manifest.json, the local build.
 
-import '../core/polyfills';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { debug } from '../core/debug';
-import { LibraryLoadError } from '../core/errors';
+import { loadError } from '../core/errors';
 
 /** The C library family a Linux binary was linked against (prebuildify's `libc` tag). */
 export type LibcFamily = 'glibc' | 'musl';
@@ -99,11 +98,6 @@ export function detectLibc(): { family: LibcFamily | null; glibc: string | null 
   const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
   const glibc = report?.header?.glibcVersionRuntime ?? null;
   return (cachedLibc = { family: glibc ? 'glibc' : 'musl', glibc });
-}
-
-/** Whether this process runs on musl libc (Alpine and friends). */
-export function isMusl(): boolean {
-  return detectLibc().family === 'musl';
 }
 
 /** prebuildify's directory tag: `<platform>-<arch>`, plus `-musl` on musl systems. */
@@ -336,10 +330,11 @@ export function resolveReferenceLibrary(options: ResolveOptions = {}): ResolvedR
     }
     if (c.source === 'FFIKIT_LIBRARY_PATH') {
       if (c.skipped !== undefined || !c.exists) {
-        throw new LibraryLoadError(
+        throw loadError(
           'not-found',
           c.path,
-          `Cannot load ${c.path}: FFIKIT_LIBRARY_PATH ${c.skipped ?? 'names a file that does not exist'}.\nPossible solutions:\n- Set it to the absolute path of libffikit_ref, or unset it.`,
+          `Cannot load ${c.path}: FFIKIT_LIBRARY_PATH ${c.skipped ?? 'names a file that does not exist'}.`,
+          ['Set it to the absolute path of libffikit_ref, or unset it.'],
         );
       }
       c.chosen = true;
@@ -354,11 +349,11 @@ export function resolveReferenceLibrary(options: ResolveOptions = {}): ResolvedR
   const tag = prebuildTag(ctx.platform, ctx.arch, ctx.libc);
   const shipped = Object.keys(readManifest(ctx.root).manifest ?? {}).map((k) => path.posix.dirname(k));
   const last = tried[tried.length - 1];
-  throw new LibraryLoadError(
+  throw loadError(
     'not-found',
     last?.path ?? ctx.file,
     `Cannot load the ffikit reference library: no usable build for ${tag} was found` +
-      `${shipped.length ? ` (prebuilds shipped: ${[...new Set(shipped)].join(', ')})` : ''}.\nTried:\n${tried.map(describe).join('\n')}\n` +
-      `Possible solutions:\n${solutions.map((s) => `- ${s}`).join('\n')}`,
+      `${shipped.length ? ` (prebuilds shipped: ${[...new Set(shipped)].join(', ')})` : ''}.\nTried:\n${tried.map(describe).join('\n')}`,
+    solutions,
   );
 }

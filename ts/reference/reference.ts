@@ -1,7 +1,6 @@
 // The bundled reference library as a typed class (the TS counterpart of the seed's Python wrappers).
 
-import '../core/polyfills';
-import { argumentError, LibraryLoadError, UnsupportedError, type CallbackError } from '../core/errors';
+import { argumentError, type CallbackError, loadError, unsupportedError } from '../core/errors';
 import { load, type Library } from '../library/library';
 import { resolveReferenceLibrary } from './prebuilds';
 import { callbackType } from '../declare/named-types';
@@ -47,27 +46,29 @@ export class ReferenceLibrary implements Disposable {
       fns = library.bind(referenceSpec);
     } catch (err) {
       library.close();
-      throw new LibraryLoadError(
+      throw loadError(
         'bad-format',
         library.path,
-        `Cannot load ${library.path}: it does not provide the ffikit reference ABI (${(err as Error).message}).\nPossible solutions:\n- Pass a build of cpp/ from this package (libffikit_ref).`,
+        `Cannot load ${library.path}: it does not provide the ffikit reference ABI (${(err as Error).message}).`,
+        ['Pass a build of cpp/ from this package (libffikit_ref).'],
         { cause: err },
       );
     }
     const abi = fns.ffikit_abi_version();
     if (abi !== REFERENCE_ABI_VERSION) {
       library.close();
-      throw new LibraryLoadError(
+      throw loadError(
         'bad-format',
         library.path,
-        `Cannot load ${library.path}: it implements reference ABI ${abi}, this ffikit needs ${REFERENCE_ABI_VERSION}.\nPossible solutions:\n- Rebuild the library from this package's sources: npx ffikit build.`,
+        `Cannot load ${library.path}: it implements reference ABI ${abi}, this ffikit needs ${REFERENCE_ABI_VERSION}.`,
+        ["Rebuild the library from this package's sources: npx ffikit build."],
       );
     }
     if (fns.ffikit_simd_status() !== 0) {
       const forced = process.env.FFIKIT_FORCE_ISA;
       const supported = SIMD_LEVELS.filter((isa) => fns.ffikit_simd_supported(isa) === 1);
       library.close();
-      throw new UnsupportedError(
+      throw unsupportedError(
         `ffikit.reference(): FFIKIT_FORCE_ISA=${forced ?? ''} names an instruction set this build or CPU does not support; ` +
           `the library refuses to fall back silently. Use one of: ${supported.join(', ')} (or unset FFIKIT_FORCE_ISA).`,
       );
@@ -107,7 +108,7 @@ export class ReferenceLibrary implements Disposable {
   forceSimd(isa: SimdLevel): void {
     if (!SIMD_LEVELS.includes(isa)) throw argumentError('forceSimd', 'isa', `one of ${SIMD_LEVELS.join(', ')}`, isa);
     if (!this.simdSupported(isa)) {
-      throw new UnsupportedError(
+      throw unsupportedError(
         `forceSimd(): ${isa} is not supported by this build or CPU; supported: ${this.supportedSimdLevels().join(', ')}.`,
       );
     }

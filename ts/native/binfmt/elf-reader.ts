@@ -1,7 +1,7 @@
 // Low-level ELF reading shared by elf-symbols.ts: bounds-checked reads, constants, and the dynamic segment for section-less files.
 import * as fs from 'node:fs';
 
-import { LibraryLoadError } from '../../core/errors';
+import { LibraryLoadError, loadError } from '../../core/errors';
 
 export const SHT_DYNAMIC = 6;
 export const SHT_NOBITS = 8;
@@ -77,11 +77,9 @@ export class Reader {
 }
 
 export function malformed(file: string, what: string): LibraryLoadError {
-  return new LibraryLoadError(
-    'bad-format',
-    file,
-    `Cannot read ${file}: malformed ELF file, ${what}.\nPossible solutions:\n- Check that the file is complete (not truncated by a download or copy).`,
-  );
+  return loadError('bad-format', file, `Cannot read ${file}: malformed ELF file, ${what}.`, [
+    'Check that the file is complete (not truncated by a download or copy).',
+  ]);
 }
 
 export function cString(table: Buffer, offset: number): string {

@@ -1,7 +1,7 @@
 // Reads a PE (Windows DLL) file's export table and imported DLL names, without loading it.
 import * as fs from 'node:fs';
 
-import { LibraryLoadError } from '../../core/errors';
+import { LibraryLoadError, loadError } from '../../core/errors';
 
 /** One named export of a DLL. */
 export interface PeExport {
@@ -40,11 +40,9 @@ const IMAGE_SCN_MEM_EXECUTE = 0x20000000;
 const MAX_ENTRIES = 1 << 20;
 
 function malformed(file: string, what: string): LibraryLoadError {
-  return new LibraryLoadError(
-    'bad-format',
-    file,
-    `Cannot read ${file}: malformed PE file, ${what}.\nPossible solutions:\n- Check that the file is complete (not truncated by a download or copy).`,
-  );
+  return loadError('bad-format', file, `Cannot read ${file}: malformed PE file, ${what}.`, [
+    'Check that the file is complete (not truncated by a download or copy).',
+  ]);
 }
 
 /**

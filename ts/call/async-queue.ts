@@ -32,19 +32,9 @@ function defaultLimit(): number {
   return Math.max(1, Math.floor((Number.isSafeInteger(pool) && pool > 0 ? pool : 4) / 2));
 }
 
-let limit = defaultLimit();
+const limit = defaultLimit();
 let running = 0;
 const queue: Pending[] = [];
-
-/** Current admission limit (native calls running at once across all libraries). */
-export function asyncConcurrency(): number {
-  return limit;
-}
-
-/** @internal for tests */
-export function setAsyncConcurrency(n: number): void {
-  limit = n;
-}
 
 function pump(): void {
   while (running < limit && queue.length > 0) {

@@ -107,11 +107,6 @@ export function dtypeOfArray(value: unknown): DType | undefined {
   return tag === undefined ? undefined : byCtorName.get(tag)?.name;
 }
 
-/** The typed-array constructor name for a dtype (`'float64'` → `'Float64Array'`). */
-export function arrayNameOf(dtype: DType): string {
-  return table[dtype].ctorName;
-}
-
 /**
  * Checks one element value for a dtype: integers must be in range (no silent truncation or wrap),
  * 64-bit dtypes take bigint, float dtypes take any number.
@@ -132,24 +127,4 @@ export function checkElement(where: string, dtype: DType, value: unknown): numbe
   const hi = signed ? 2 ** (bits - 1) - 1 : 2 ** bits - 1;
   if (Number.isInteger(value) && value >= lo && value <= hi) return value;
   throw argumentError(where, 'value', `an integer in [${lo}, ${hi}] (${dtype})`, value);
-}
-
-const byCType: Readonly<Record<string, DType>> = {
-  int8_t: 'int8',
-  char: 'int8',
-  uint8_t: 'uint8',
-  bool: 'uint8',
-  int16_t: 'int16',
-  uint16_t: 'uint16',
-  int32_t: 'int32',
-  uint32_t: 'uint32',
-  int64_t: 'int64',
-  uint64_t: 'uint64',
-  float: 'float32',
-  double: 'float64',
-};
-
-/** The dtype whose elements have the layout of a canonical C type (`'double'` → `'float64'`). */
-export function dtypeOfCType(canonical: string): DType | undefined {
-  return byCType[canonical];
 }

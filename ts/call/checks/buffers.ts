@@ -1,0 +1,155 @@
+// Checks for memory C reads or writes through a pointer: typed arrays, Buffers, ArrayBuffers, ManagedArrays, addresses.
+
+import { types } from 'node:util';
+
+import { argumentError, disposedArrayError } from '../../core/errors';
+import { dtypeInfo, type DType } from '../../declare/dtype';
+import type { Primitive } from '../../declare/primitives';
+import type { ParsedParam } from '../../declare/prototype';
+import { isManagedArray, type ManagedArray } from '../../memory/managed-array';
+import { NDArray } from '../../memory/ndarray';
+import type { CallScope } from '../scope';
+import type { ParamCheck, PointerOptions } from './check';
+
+export const kMaxPointer = (1n << 64n) - 1n;
+
+function isDetached(view: ArrayBufferView): boolean {
+  if (view.byteLength !== 0) return false;
+  try {
+    // Reading a zero-length slice throws only when the buffer is detached.
+    (view.buffer as ArrayBuffer).slice(0, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/** Refuses buffers whose memory can move or vanish under C: detached, resizable and growable ones. */
+export function checkBufferUsable(fn: string, param: string, expected: string, view: ArrayBufferView, options: PointerOptions = {}): void {
+  const buf = view.buffer as ArrayBuffer & { resizable?: boolean; growable?: boolean };
+  if (types.isSharedArrayBuffer(buf) && options.shared !== true) {
+    throw argumentError(
+      fn,
+      param,
+      expected,
+      view,
+      `Its buffer is a SharedArrayBuffer, which other threads may change during the call; opt in with arrays: { ${param}: { shared: true } } in bind().`,
+    );
+  }
+  if (buf.resizable === true || buf.growable === true) {
+    throw argumentError(
+      fn,
+      param,
+      expected,
+      view,
+      'Its buffer is resizable, so C could write past its end after a resize; copy it into a fixed-length buffer first.',
+    );
+  }
+  if (isDetached(view)) {
+    throw argumentError(fn, param, expected, view, 'Its buffer is detached (transferred or closed); pass a live array.');
+  }
+}
+
+/** Passes a ManagedArray as its address; the scope pins it (defers any free) until the call is over. */
+export function managedPointer(
+  fn: string,
+  param: string,
+  expected: string,
+  x: ManagedArray,
+  dtype: string | null,
+  scope: CallScope,
+): bigint | null {
+  if (dtype !== null && x.dtype !== dtype) throw argumentError(fn, param, expected, x, `It is a ManagedArray of ${x.dtype}.`);
+  if (x.disposed) throw disposedArrayError(`${fn}()`, param, x.dtype, x.length);
+  scope.record(x);
+  const ptr = x.pointer;
+  return ptr === 0n ? null : ptr;
+}
+
+/** A bigint address as C gave it: checked against the pointer range, 0n passes NULL. */
+export function rawPointer(fn: string, param: string, expected: string, x: bigint): bigint | null {
+  if (x < 0n || x > kMaxPointer) throw argumentError(fn, param, `${expected} (a bigint address must be in [0, 2**64))`, x);
+  return x === 0n ? null : x;
+}
+
+/** `T *` where T is a number type: the matching typed array (or a one-element array for out-params). */
+export function typedPointerCheck(fn: string, p: ParsedParam, prim: Primitive, options: PointerOptions = {}): ParamCheck {
+  const t = p.type;
+  const dtype = prim.dtype as DType;
+  const { ctor, ctorName: arrayName } = dtypeInfo(fn, dtype);
+  const isOut = t.direction !== 'in';
+  const isChar = prim.isChar === true;
+  const expected = isChar
+    ? `a Uint8Array/Int8Array/Buffer C can write into (${t.text}), or null`
+    : `${arrayName} (${dtype})${isOut ? ' or a one-element array' : ''}`;
+  const ctorConst = `C_${arrayName}`;
+  return {
+    name: p.name,
+    fast: isChar || isOut ? null : (x) => `(${x} instanceof ${ctorConst} && ${x}.length !== 0 && ${x}.buffer.resizable === false)`,
+    usesScope: true,
+    constants: { [ctorConst]: ctor },
+    convert: (x, scope) => {
+      if (x === null) return null;
+      if (isManagedArray(x)) return managedPointer(fn, p.name, expected, x, isChar && x.dtype === 'uint8' ? 'uint8' : dtype, scope);
+      if (NDArray.isNDArray(x)) x = x.contiguousData(fn, p.name);
+      const tag = ArrayBuffer.isView(x) ? (x as unknown as { [Symbol.toStringTag]: string })[Symbol.toStringTag] : undefined;
+      if (
+        tag === arrayName ||
+        (isChar && (tag === 'Uint8Array' || tag === 'Int8Array')) ||
+        (arrayName === 'Uint8Array' && tag === 'Uint8ClampedArray')
+      ) {
+        checkBufferUsable(fn, p.name, expected, x as ArrayBufferView, options);
+        return x;
+      }
+      if (typeof x === 'bigint') return rawPointer(fn, p.name, expected, x);
+      if (isChar && typeof x === 'string') {
+        // A string would reach C as a temporary copy: writes would be lost, and a length larger than
+        // the copy would let C write past it. Strings are for `const char *`.
+        throw argumentError(
+          fn,
+          p.name,
+          expected,
+          x,
+          `If C only reads it, declare the parameter 'const char *'; if C writes into it, pass Buffer.alloc(n).`,
+        );
+      }
+      if (isOut && Array.isArray(x)) {
+        if (x.length < 1) throw argumentError(fn, p.name, expected, x, 'Pass [initialValue]; C writes the result into element 0.');
+        return x;
+      }
+      let hint: string | undefined;
+      if (ArrayBuffer.isView(x)) hint = `Convert with new ${arrayName}(x).`;
+      else if (Array.isArray(x)) hint = `Convert with ${arrayName}.from(x).`;
+      throw argumentError(fn, p.name, expected, x, hint);
+    },
+  };
+}
+
+/** `void *`: any memory (views, ArrayBuffers, ManagedArrays) or an address. */
+export function voidPointerCheck(fn: string, p: ParsedParam, options: PointerOptions = {}): ParamCheck {
+  const expected = 'a typed array, Buffer, DataView, ArrayBuffer, ManagedArray, bigint address or null (void *)';
+  return {
+    name: p.name,
+    fast: null,
+    usesScope: true,
+    constants: {},
+    convert: (x, scope) => {
+      if (x === null) return null;
+      if (typeof x === 'bigint') return rawPointer(fn, p.name, expected, x);
+      if (isManagedArray(x)) return managedPointer(fn, p.name, expected, x, null, scope);
+      if (NDArray.isNDArray(x)) x = x.contiguousData(fn, p.name);
+      if (ArrayBuffer.isView(x)) {
+        checkBufferUsable(fn, p.name, expected, x, options);
+        return x;
+      }
+      if (types.isArrayBuffer(x)) {
+        const buf = x as ArrayBuffer & { resizable?: boolean };
+        if (buf.resizable === true)
+          throw argumentError(fn, p.name, expected, x, 'It is resizable; copy it into a fixed-length buffer first.');
+        return new Uint8Array(x);
+      }
+      if (p.type.direction !== 'in' && Array.isArray(x) && x.length >= 1) return x;
+      throw argumentError(fn, p.name, expected, x);
+    },
+  };
+}

@@ -1,0 +1,380 @@
+// The one generator of bound functions: emitters (names in, code out) for argument checks, contracts and errcheck tails, plus a closure-built fallback.
+
+import { debug } from '../core/debug';
+import type { CompiledErrcheck } from '../declare/errcheck';
+import type { NativeError } from '../core/errors';
+import type { CompiledContracts, ContractStep } from './array-contract';
+import type { ParamCheck } from './checks/check';
+import type { CallScope } from './scope';
+
+/** What the generated code calls at run time (closure constants, never code). */
+export interface WrapperRuntime {
+  /** The library's state: `closed` is read on every call. */
+  readonly state: { readonly closed: boolean };
+  /** The unchecked native function (`raw.async` for the async variant). */
+  readonly raw: ((...args: unknown[]) => unknown) & { async: (...args: unknown[]) => void };
+  readonly closed: (async: boolean) => Error;
+  readonly arity: (got: number) => Error;
+  /** Turns what the FFI layer threw into an ffikit error. */
+  readonly translate: (err: unknown) => unknown;
+  /** The error for a transient callback that threw during the call. */
+  readonly callbackFailure: (scope: CallScope) => Error;
+  /** A registered callback that threw while this call ran (set by callbacks/, claimed here). */
+  readonly registeredThrew: { readonly threw: boolean };
+  readonly claimRegistered: (fn: string) => Error;
+  readonly newScope: () => CallScope;
+  /** Admission control for `.async`: runs `start` once a slot is free. */
+  readonly runAsync: (start: (done: (err: unknown, value?: unknown) => void) => void) => Promise<unknown>;
+}
+
+/** Everything about one declaration the generator needs. */
+export interface WrapperPlan {
+  /** The JS name (also in `//# sourceURL=ffikit:bind/<name>`). */
+  readonly name: string;
+  readonly prototype: string;
+  readonly checks: readonly ParamCheck[];
+  readonly contracts: CompiledContracts | undefined;
+  readonly errcheck: CompiledErrcheck;
+}
+
+type Wrapper = (...args: unknown[]) => unknown;
+type AsyncWrapper = (...args: unknown[]) => Promise<unknown>;
+
+// ------------------------------------------------------------------------------------------------
+// Names used by generated code. Locals follow one scheme, kept here; constants get names from a
+// registry, so no emitter has to know another's names.
+
+const arg = (i: number): string => `a${i}`;
+const count = (i: number): string => `n${i}`;
+const shape = (i: number): string => `s${i}`;
+const kScope = 'sc';
+
+/** Closure constants of one generated function, named on first use. */
+class Constants {
+  readonly #names = new Map<unknown, string>();
+  readonly values: Record<string, unknown> = {};
+
+  /** A fresh or existing name for `value`. */
+  ref(value: unknown, hint: string): string {
+    const known = this.#names.get(value);
+    if (known !== undefined) return known;
+    const name = `${hint}${this.#names.size}`;
+    this.#names.set(value, name);
+    this.values[name] = value;
+    return name;
+  }
+
+  /** Constants a check's fast expression names itself (the same name always means the same value). */
+  adopt(named: Readonly<Record<string, unknown>>): void {
+    for (const [name, value] of Object.entries(named)) {
+      if (name in this.values && this.values[name] !== value) throw new Error(`ffikit internal: constant ${name} is ambiguous`);
+      this.values[name] = value;
+    }
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Emitters.
+
+function emitConvert(check: ParamCheck, i: number, k: Constants): string {
+  const scope = check.usesScope ? `${kScope} ??= newScope()` : kScope;
+  return `${arg(i)} = ${k.ref(check.convert, 'conv')}(${arg(i)}, ${scope});`;
+}
+
+function emitStep(step: ContractStep, checks: readonly ParamCheck[], k: Constants): string[] {
+  const a = arg(step.index);
+  switch (step.kind) {
+    case 'array': {
+      const n = count(step.index);
+      const lines: string[] = [];
+      const convert = emitConvert(checks[step.index] as ParamCheck, step.index, k);
+      if (step.normalize) lines.push(`${a} = ${k.ref(step.normalize, 'normalize')}(${a});`);
+      if (step.fastCtor !== null) {
+        const C = k.ref(step.fastCtor, 'Array');
+        lines.push(`let ${n};`);
+        lines.push(`if (${a} instanceof ${C} && ${a}.length !== 0 && ${a}.buffer.resizable === false) ${n} = ${a}.length;`);
+        lines.push(`else { ${n} = ${k.ref(step.capacity, 'capacity')}(${a}); ${convert} }`);
+        return lines;
+      }
+      lines.push(`const ${n} = ${k.ref(step.capacity, 'capacity')}(${a});`);
+      if (step.shapeOf) lines.push(`const ${shape(step.index)} = ${k.ref(step.shapeOf, 'shapeOf')}(${a});`);
+      lines.push(convert);
+      return lines;
+    }
+    case 'count': {
+      const n = count(step.of);
+      return [
+        `if (${a} === undefined) ${a} = ${n};`,
+        `else if (!(typeof ${a} === 'number' && ${a} >= 0 && ${a} <= ${n} && Math.floor(${a}) === ${a})) ${a} = ${k.ref(step.check, 'countCheck')}(${a}, ${n});`,
+      ];
+    }
+    case 'dim': {
+      const d = `${shape(step.of)}[${step.axis}]`;
+      return [`if (${a} === undefined) ${a} = ${d};`, `else if (${a} !== ${d}) ${a} = ${k.ref(step.check, 'dimCheck')}(${a}, ${d});`];
+    }
+  }
+}
+
+/** Statements that validate and convert a0..aN-1 in place (contracts first, then each parameter). */
+function emitArguments(plan: WrapperPlan, k: Constants): string[] {
+  const lines: string[] = [];
+  for (const step of plan.contracts?.steps ?? []) lines.push(...emitStep(step, plan.checks, k));
+  plan.checks.forEach((check, i) => {
+    if (plan.contracts?.handled.has(i)) return;
+    k.adopt(check.constants);
+    lines.push(check.fast ? `if (!${check.fast(arg(i))}) ${emitConvert(check, i, k)}` : emitConvert(check, i, k));
+  });
+  return lines;
+}
+
+/** Statements that turn the raw result `r` into the call's outcome (return or throw). */
+function emitTail(errcheck: CompiledErrcheck, args: string, k: Constants): string {
+  const ec = (): string => k.ref(errcheck, 'errcheck');
+  switch (errcheck.kind) {
+    case 'none':
+      return 'return r;';
+    case 'status': {
+      const failed = errcheck.okZeroOnly ? 'r !== 0' : `!${ec()}.ok.has(r)`;
+      return `if (${failed}) throw ${ec()}.fail(r); return${errcheck.returnsValue ? ' r' : ''};`;
+    }
+    case 'negative':
+      return `if (r < 0) throw ${ec()}.fail(r); return r;`;
+    case 'null':
+      return `if (r === null) throw ${ec()}.fail(); return r;`;
+    case 'custom':
+      return `return ${ec()}.check(r, { fn: NAME, prototype: PROTO, args: [${args}] });`;
+  }
+}
+
+function arityTest(plan: WrapperPlan): string {
+  const n = plan.checks.length;
+  const min = plan.contracts?.minArity ?? n;
+  return min === n ? `arguments.length !== ${n}` : `arguments.length < ${min} || arguments.length > ${n}`;
+}
+
+/** The source of the sync wrapper and of `.async`, sharing the argument statements and the tail. */
+function emitSource(plan: WrapperPlan, k: Constants): { sync: string; async: string } {
+  const params = plan.checks.map((_, i) => arg(i)).join(', ');
+  const convert = emitArguments(plan, k);
+  const tail = emitTail(plan.errcheck, params, k);
+  const sync = [
+    `return function bound(${params}) {`,
+    `  if (state.closed) throw closed(false);`,
+    `  if (${arityTest(plan)}) throw arity(arguments.length);`,
+    `  let ${kScope} = null;`,
+    ...convert.map((l) => `  ${l}`),
+    // ManagedArrays are pinned only now, after every argument converted: a callback that disposes
+    // one during the call only defers its free until the pins are released below.
+    `  if (${kScope} !== null) ${kScope}.hold();`,
+    `  let r;`,
+    `  try { r = raw(${params}); } catch (e) { if (${kScope} !== null) ${kScope}.release(); throw translate(e); }`,
+    `  if (${kScope} !== null) { ${kScope}.release(); if (${kScope}.callbackThrew) throw callbackFailure(${kScope}); }`,
+    // A registered callback that threw while C ran it: this call is the one that was running.
+    `  if (registeredThrew.threw) throw claimRegistered(NAME);`,
+    `  ${tail}`,
+    `};`,
+  ].join('\n');
+  const async = [
+    `function tail(r, ${params}) { ${tail} }`,
+    `return function boundAsync(${params}) {`,
+    `  let ${kScope} = null;`,
+    `  try {`,
+    `    if (state.closed) throw closed(true);`,
+    `    if (${arityTest(plan)}) throw arity(arguments.length);`,
+    ...convert.map((l) => `    ${l}`),
+    `  } catch (e) { return Promise.reject(e); }`,
+    `  const scope = ${kScope};`,
+    `  if (scope !== null) scope.hold();`,
+    // The completion callback references every argument, so each buffer stays reachable (pinned)
+    // until the native call has finished; koffi alone would let GC free them mid-call.
+    `  const settled = runAsync((done) => {`,
+    `    try {`,
+    `      raw.async(${params}${params ? ', ' : ''}(err, r) => {`,
+    `        if (scope !== null) scope.release();`,
+    `        if (err) return done(translate(err));`,
+    `        if (scope !== null && scope.callbackThrew) return done(callbackFailure(scope));`,
+    `        try { done(undefined, tail(r${params ? ', ' : ''}${params})); } catch (e) { done(e); }`,
+    `      });`,
+    `    } catch (e) { if (scope !== null) scope.release(); done(translate(e)); }`,
+    `  });`,
+    // Rejected before it started (library closed while queued): release the pins too.
+    `  return scope === null ? settled : settled.catch((e) => { scope.release(); throw e; });`,
+    `};`,
+  ].join('\n');
+  return { sync, async };
+}
+
+const kRuntimeNames = [
+  'state',
+  'raw',
+  'closed',
+  'arity',
+  'translate',
+  'callbackFailure',
+  'registeredThrew',
+  'claimRegistered',
+  'newScope',
+  'runAsync',
+] as const;
+
+function sourceLabel(name: string): string {
+  return name.replace(/[^A-Za-z0-9_$.-]/g, '_');
+}
+
+let codegenAllowed = true;
+
+function compile<T>(source: string, label: string, k: Constants, plan: WrapperPlan, rt: WrapperRuntime): T | undefined {
+  if (!codegenAllowed) return undefined;
+  const names = [...kRuntimeNames, 'NAME', 'PROTO', ...Object.keys(k.values)];
+  const text = `'use strict';\n${source}\n//# sourceURL=ffikit:bind/${label}`;
+  let factory: (...deps: unknown[]) => T;
+  try {
+    factory = new Function(...names, text) as typeof factory;
+  } catch (err) {
+    // --disallow-code-generation-from-strings (or a CSP-like embedder policy): build closures instead.
+    if (err instanceof EvalError || (err as Error)?.name === 'EvalError') {
+      codegenAllowed = false;
+      debug('code generation from strings is disallowed: bound functions use the closure-built wrappers');
+      return undefined;
+    }
+    throw err;
+  }
+  debug('generated ffikit:bind/%s\n%s', label, text);
+  return factory(...kRuntimeNames.map((n) => rt[n]), plan.name, plan.prototype, ...Object.values(k.values));
+}
+
+// ------------------------------------------------------------------------------------------------
+// The closure-built fallback: the same steps, interpreted.
+
+function runStep(
+  step: ContractStep,
+  args: unknown[],
+  counts: number[],
+  shapes: (readonly number[])[],
+  check: ParamCheck,
+  scope: CallScope,
+): void {
+  const i = step.index;
+  switch (step.kind) {
+    case 'array':
+      if (step.normalize) args[i] = step.normalize(args[i]);
+      counts[i] = step.capacity(args[i]);
+      if (step.shapeOf) shapes[i] = step.shapeOf(args[i]);
+      args[i] = check.convert(args[i], scope);
+      return;
+    case 'count': {
+      const n = counts[step.of] as number;
+      args[i] = args[i] === undefined ? n : step.check(args[i], n);
+      return;
+    }
+    case 'dim': {
+      const d = (shapes[step.of] as readonly number[])[step.axis] as number;
+      args[i] = args[i] === undefined ? d : args[i] === d ? d : step.check(args[i], d);
+      return;
+    }
+  }
+}
+
+/** What the emitted tail does, as a function. */
+export function applyErrcheck(errcheck: CompiledErrcheck, r: unknown, plan: WrapperPlan, args: readonly unknown[]): unknown {
+  switch (errcheck.kind) {
+    case 'none':
+      return r;
+    case 'status':
+      if (!errcheck.ok.has(r as number)) throw errcheck.fail(r as number);
+      return errcheck.returnsValue ? r : undefined;
+    case 'negative':
+      if ((r as number) < 0) throw errcheck.fail(r as number);
+      return r;
+    case 'null':
+      if (r === null) throw (errcheck.fail as () => NativeError)();
+      return r;
+    case 'custom':
+      return errcheck.check(r, { fn: plan.name, prototype: plan.prototype, args });
+  }
+}
+
+function closureWrappers(plan: WrapperPlan, rt: WrapperRuntime): { sync: Wrapper; async: AsyncWrapper } {
+  const n = plan.checks.length;
+  const min = plan.contracts?.minArity ?? n;
+  const prepare = (args: unknown[], scope: CallScope): void => {
+    if (args.length < min || args.length > n) throw rt.arity(args.length);
+    args.length = n;
+    const counts: number[] = [];
+    const shapes: (readonly number[])[] = [];
+    for (const step of plan.contracts?.steps ?? []) runStep(step, args, counts, shapes, plan.checks[step.index] as ParamCheck, scope);
+    plan.checks.forEach((check, i) => {
+      if (!plan.contracts?.handled.has(i)) args[i] = check.convert(args[i], scope);
+    });
+  };
+  const sync = (...args: unknown[]): unknown => {
+    if (rt.state.closed) throw rt.closed(false);
+    const scope = rt.newScope();
+    prepare(args, scope);
+    scope.hold();
+    let r: unknown;
+    try {
+      r = rt.raw(...args);
+    } catch (e) {
+      scope.release();
+      throw rt.translate(e);
+    }
+    scope.release();
+    if (scope.callbackThrew) throw rt.callbackFailure(scope);
+    if (rt.registeredThrew.threw) throw rt.claimRegistered(plan.name);
+    return applyErrcheck(plan.errcheck, r, plan, args);
+  };
+  const async = (...args: unknown[]): Promise<unknown> => {
+    const scope = rt.newScope();
+    try {
+      if (rt.state.closed) throw rt.closed(true);
+      prepare(args, scope);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    scope.hold();
+    return rt
+      .runAsync((done) => {
+        try {
+          rt.raw.async(...args, (err: unknown, r: unknown) => {
+            scope.release();
+            if (err) return done(rt.translate(err));
+            if (scope.callbackThrew) return done(rt.callbackFailure(scope));
+            try {
+              done(undefined, applyErrcheck(plan.errcheck, r, plan, args));
+            } catch (e) {
+              done(e);
+            }
+          });
+        } catch (e) {
+          scope.release();
+          done(rt.translate(e));
+        }
+      })
+      .catch((e: unknown) => {
+        scope.release();
+        throw e;
+      });
+  };
+  return { sync, async };
+}
+
+/**
+ * Builds the sync wrapper and `.async` for one declaration: generated code (one source per wrapper,
+ * named `ffikit:bind/<name>` and printed under NODE_DEBUG=ffikit), or closures when code generation
+ * from strings is disallowed. Both run the same steps with the same errors.
+ */
+export function buildWrappers(plan: WrapperPlan, rt: WrapperRuntime): { sync: Wrapper; async: AsyncWrapper } {
+  const k = new Constants();
+  const source = emitSource(plan, k);
+  const label = sourceLabel(plan.name);
+  const sync = compile<Wrapper>(source.sync, label, k, plan, rt);
+  const async = sync && compile<AsyncWrapper>(source.async, `${label}.async`, k, plan, rt);
+  if (sync && async) return { sync, async };
+  return closureWrappers(plan, rt);
+}
+
+/** True once a wrapper had to be built from closures (code generation from strings is disallowed). */
+export function usesClosureWrappers(): boolean {
+  return !codegenAllowed;
+}

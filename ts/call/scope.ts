@@ -1,0 +1,53 @@
+// The per-call scope: ManagedArrays a call pins, and what a transient callback threw while C ran it.
+
+import { holdArray, unpinArray, type ManagedArray } from '../memory/managed-array';
+
+/**
+ * State that belongs to one native call, created lazily by the wrapper the first time a converter
+ * needs it (plain numbers and typed arrays never allocate one).
+ *
+ * ManagedArrays are only recorded while the arguments convert and pinned together by {@link hold}
+ * right before the call: a conversion error later in the argument list then leaves nothing pinned.
+ */
+export class CallScope {
+  #arrays: ManagedArray[] | null = null;
+  #held = false;
+  /** True once a transient callback threw (later invocations return a neutral value at once). */
+  callbackThrew = false;
+  /** What the first throwing transient callback threw. */
+  callbackError: unknown = undefined;
+
+  /** Records a (live) ManagedArray argument, to be pinned by {@link hold}. */
+  record(array: ManagedArray): void {
+    (this.#arrays ??= []).push(array);
+  }
+
+  /** Pins every recorded array: disposing one during the call only defers its free. */
+  hold(): void {
+    const arrays = this.#arrays;
+    if (arrays === null || this.#held) return;
+    this.#held = true;
+    for (const a of arrays) holdArray(a);
+  }
+
+  /** Unpins what {@link hold} pinned. Idempotent, so every settling path may call it. */
+  release(): void {
+    const arrays = this.#arrays;
+    if (arrays === null) return;
+    this.#arrays = null;
+    if (!this.#held) return;
+    for (const a of arrays) unpinArray(a);
+  }
+
+  /** Records what a transient callback threw; the first error wins. */
+  callbackFailed(error: unknown): void {
+    if (this.callbackThrew) return;
+    this.callbackThrew = true;
+    this.callbackError = error;
+  }
+}
+
+/** Makes a scope (the generated wrappers call it through a closure constant). */
+export function newScope(): CallScope {
+  return new CallScope();
+}
