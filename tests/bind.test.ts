@@ -162,7 +162,8 @@ describe('pointers to numbers', () => {
       'expects Int32Array (int32), got Int16Array(2). Convert with new Int32Array(x).',
     );
     expectArgError(() => m.sum_i32([1, 2] as never, 2), 'got Array(2). Convert with Int32Array.from(x).');
-    expectArgError(() => m.sum_i32(-1n, 0), 'got bigint -1n');
+    expectArgError(() => m.sum_i32(2n ** 64n, 0), 'a bigint address must be in [-(2**63), 2**64)');
+    expectArgError(() => m.sum_i32(-(2n ** 63n) - 1n, 0), 'a bigint address must be in [-(2**63), 2**64)');
     const resizable = new Int32Array(new ArrayBuffer(16, { maxByteLength: 64 }));
     expectArgError(() => m.sum_i32(resizable, 4), 'resizable');
     const buf = new ArrayBuffer(8);
@@ -206,16 +207,21 @@ describe('structs, opaque handles and callbacks', () => {
     expectArgError(() => m.point_norm(5 as never), 'struct Point');
   });
 
-  it('round-trips opaque handles as bigint addresses, including through _Out_ T **', () => {
-    const c = m.counter_new(10);
-    expect(typeof c).toBe('bigint');
-    expect(m.counter_next(c as bigint)).toBe(11);
-    m.counter_free(c as bigint);
+  it('returns pointers to opaque types as typed handles, including through _Out_ T **; bare addresses still pass', () => {
+    const c = m.counter_new(10) as unknown as ffikit.Handle<'Counter'>;
+    expect(ffikit.isHandle(c)).toBe(true);
+    expect(c.type).toBe('Counter');
+    expect(typeof c.pointer).toBe('bigint');
+    expect(m.counter_next(c as never)).toBe(11);
+    expect(m.counter_next(c.pointer)).toBe(12);
+    m.counter_free(c as never);
     const out: unknown[] = [null];
     expect(m.counter_open(5, out)).toBe(0);
-    expect(m.counter_next(out[0] as bigint)).toBe(6);
-    m.counter_free(out[0] as bigint);
-    expectArgError(() => m.counter_next({} as never), 'Counter pointer');
+    const h = out[0] as ffikit.Handle<'Counter'>;
+    expect(ffikit.isHandle(h) && h.type).toBe('Counter');
+    expect(m.counter_next(h as never)).toBe(6);
+    m.counter_free(h as never);
+    expectArgError(() => m.counter_next({} as never), 'a Counter handle, a bigint address or null', 'got object');
   });
 
   it('calls transient JS callbacks, written as Cb *cb or Cb cb', () => {

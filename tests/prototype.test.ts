@@ -50,12 +50,33 @@ describe('parsePrototype', () => {
     ['int f(void x)', 'cannot have type void'],
     ['int f(_Out_ int x)', 'not a pointer'],
     ['int f(void (*cb)(int))', 'callbackType'],
-    ['int printf(const char *fmt, ...)', 'variadic'],
+    ['int printf(...)', "'...' must follow at least one parameter"],
+    ['int f(int a, ..., int b)', "'...' can only end the parameter list"],
     ['int f(long short x)', "unknown type 'long short'"],
     ['int f(int $x)', "unexpected character '$'"],
   ])('refuses %s with a precise DeclarationError', (text, fragment) => {
     expect(() => parsePrototype(text)).toThrow(DeclarationError);
     expect(() => parsePrototype(text)).toThrow(fragment);
+  });
+
+  it('parses a variadic prototype: the fixed parameters, and variadic: true', () => {
+    const p = parsePrototype('int snprintf(char *buf, size_t n, const char *fmt, ...)');
+    expect(p.variadic).toBe(true);
+    expect(p.params.map((x) => x.name)).toEqual(['buf', 'n', 'fmt']);
+    expect(parsePrototype('int add(int a, int b)').variadic).toBe(false);
+  });
+
+  it('reads _Nonnull and _Nullable before the type or after the star', () => {
+    const p = parsePrototype('size_t f(_Nonnull const char *a, const char *_Nonnull b, const char *_Nullable c, _Out_ _Nonnull int *d)');
+    expect(p.params.map((x) => [x.name, x.type.nonnull])).toEqual([
+      ['a', true],
+      ['b', true],
+      ['c', false],
+      ['d', true],
+    ]);
+    expect(p.params[3]?.type.direction).toBe('out');
+    expect(parsePrototype('_Nonnull char *f(void)').result.nonnull).toBe(true);
+    expect(parsePrototype('char *_Nonnull f(void)').result.nonnull).toBe(true);
   });
 
   it('refuses non-strings', () => {

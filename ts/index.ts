@@ -31,6 +31,7 @@ export {
   pointer,
   array,
   alias,
+  enumeration,
   callbackType,
   sizeof,
   alignof,
@@ -39,7 +40,9 @@ export {
   type TypeSpec,
   type TypeKind,
   type CallbackType,
+  type Enumeration,
 } from './declare/named-types';
+export { Handle, handle, isHandle } from './memory/handle';
 export type { BoundFunction, BindSpec, Bound, NamedTypes, ParsePrototype, CallbackSignature } from './call/infer';
 export type { BoundInfo, FunctionSpec, BindOptions } from './call/bind';
 export {

@@ -88,7 +88,7 @@ test('an error thrown by a generated wrapper names it in the stack', () => {
   const lib = ffikit.load(libPath);
   const m = lib.bind({ 'process 1d!': 'int32_t process_1d(double *data, size_t len)' });
   try {
-    m['process 1d!'](new Int8Array(1), 1);
+    m['process 1d!'](new Int8Array(1) as never, 1);
     throw new Error('expected a throw');
   } catch (err) {
     expect((err as Error).stack).toContain('ffikit:bind/process_1d_');

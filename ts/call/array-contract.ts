@@ -1,6 +1,6 @@
 // Array contracts in bind(): dtype / ndim / shape / order / writable / length checks, and auto-filled lengths.
 
-import { argumentError, bindError, describeValue, disposedArrayError } from '../core/errors';
+import { argumentError, bindError, describeValue, disposedArrayError, nullArgumentError, tooShortError } from '../core/errors';
 import { dtypeInfo, dtypeOfArray, DTYPES, type DType } from '../declare/dtype';
 import { dtypeOfCType } from '../declare/primitives';
 import type { ParsedPrototype } from '../declare/prototype';
@@ -28,10 +28,26 @@ export interface ArrayContract {
   readonly length?: string;
   /** Accept SharedArrayBuffer-backed arrays (refused by default: other threads may change them mid-call). */
   readonly shared?: boolean;
+  /**
+   * The array must hold at least this many elements: a number, or the name of an integer parameter
+   * (e.g. a digest buffer C fills with `n` bytes). Longer arrays are fine.
+   */
+  readonly minLength?: number | string;
+  /**
+   * The integer parameter holding the leading dimension of a row-major 2-D argument (BLAS's `lda`):
+   * rows start that many elements apart. Filled with the array's row stride when omitted; checked
+   * otherwise (`lda >= shape[1]`, and the data holds `(shape[0] - 1) * lda + shape[1]` elements).
+   * Accepts `{ data, shape }` with padded rows and NDArray views whose rows are padded.
+   */
+  readonly leadingDim?: string;
 }
 
 /** A count check: returns the value when it is valid for `limit`, else throws an ArgumentError. */
 export type CountCheck = (value: unknown, limit: number) => unknown;
+/** A leading-dimension check: returns the value when rows `value` apart fit `capacity`, else throws. */
+export type LeadCheck = (value: unknown, shape: readonly number[], capacity: number) => unknown;
+/** A minimum-length check: throws when `capacity` is below `min`. */
+export type MinCheck = (capacity: number, min: unknown) => void;
 
 /**
  * One step of a function's contracts, run in order before the per-parameter checks. The wrapper
@@ -50,9 +66,22 @@ export type ContractStep =
       readonly normalize: ((x: unknown) => unknown) | null;
       readonly capacity: (x: unknown) => number;
       readonly shapeOf: ((x: unknown) => readonly number[]) | null;
+      /** For leading-dimension arrays: the row stride, and the data C receives (from the first element). */
+      readonly strideOf: ((x: unknown) => number) | null;
+      readonly unwrap: ((x: unknown) => unknown) | null;
     }
   | { readonly kind: 'count'; readonly index: number; readonly of: number; readonly check: CountCheck }
-  | { readonly kind: 'dim'; readonly index: number; readonly of: number; readonly axis: number; readonly check: CountCheck };
+  | { readonly kind: 'dim'; readonly index: number; readonly of: number; readonly axis: number; readonly check: CountCheck }
+  | { readonly kind: 'lead'; readonly index: number; readonly of: number; readonly check: LeadCheck }
+  /** Runs after every parameter converted: argument `of` holds at least `min` (a number, or argument `param`). */
+  | {
+      readonly kind: 'min';
+      readonly index: number;
+      readonly of: number;
+      readonly min: number | null;
+      readonly param: number | null;
+      readonly check: MinCheck;
+    };
 
 /** A bind() function's contracts, ready for the wrapper generator. */
 export interface CompiledContracts {
@@ -66,9 +95,15 @@ export interface CompiledContracts {
   readonly steps: readonly ContractStep[];
 }
 
-const kContractKeys = new Set(['dtype', 'ndim', 'shape', 'order', 'writable', 'length', 'shared']);
+const kContractKeys = new Set(['dtype', 'ndim', 'shape', 'order', 'writable', 'length', 'shared', 'minLength', 'leadingDim']);
 /** What a contract's array argument looks like once validated: element count and shape. */
-function makeInspector(fn: string, param: string, c: Required<Pick<ArrayContract, 'ndim'>> & ArrayContract, dtype: DType) {
+function makeInspector(
+  fn: string,
+  param: string,
+  c: Required<Pick<ArrayContract, 'ndim'>> & ArrayContract,
+  dtype: DType,
+  nonnull: boolean,
+) {
   const arrayName = dtypeInfo(fn, dtype).ctorName;
   const expected =
     c.ndim === 1
@@ -90,17 +125,35 @@ function makeInspector(fn: string, param: string, c: Required<Pick<ArrayContract
     if (!('data' in o) || !('shape' in o)) fail(x);
     if (dtypeOfArray(o.data) !== dtype) fail(x, `Its data is ${describeValue(o.data)}.`);
     try {
-      return new NDArray(o.data as never, o.shape as number[]);
+      // With a leading dimension the data may be longer than the shape (padded rows).
+      const shape = o.shape as number[];
+      return new NDArray(
+        o.data as never,
+        shape,
+        c.leadingDim !== undefined && Array.isArray(shape) ? { strides: [shape[1] as number, 1] } : {},
+      );
     } catch (err) {
       return fail(x, `Its shape does not fit its data: ${(err as Error).message}`);
     }
   };
   /** Validates and returns the number of elements C may touch. */
   const capacity = (x: unknown): number => {
-    if (x === null) return 0;
+    if (x === null || x === undefined) {
+      if (nonnull) throw nullArgumentError(fn, param);
+      if (x === null) return 0;
+    }
     if (NDArray.isNDArray(x)) {
       if (x.dtype !== dtype) fail(x, `It holds ${x.dtype}.`);
       checkShape(x, x.shape);
+      if (c.leadingDim !== undefined) {
+        // Row-major with (possibly) padded rows: elements contiguous within a row, rows stride[0] apart.
+        if (x.strides[1] !== 1 || (x.strides[0] as number) < (x.shape[1] as number)) {
+          fail(x, `Its rows are not row-major (strides [${x.strides.join(', ')}]); pass arr.copy().`);
+        }
+        if (c.writable === true && x.readonly) fail(x, 'It is read-only, and C writes into this argument.');
+        checkBufferUsable(fn, param, expected, x.data, { shared: c.shared === true });
+        return x.data.length - x.offset;
+      }
       if (!x.isCContiguous) fail(x, 'It is not C-contiguous (a strided view such as transpose()); pass arr.copy().');
       if (c.writable === true && x.readonly) fail(x, 'It is read-only, and C writes into this argument.');
       checkBufferUsable(fn, param, expected, x.data, { shared: c.shared === true });
@@ -125,7 +178,46 @@ function makeInspector(fn: string, param: string, c: Required<Pick<ArrayContract
     if (NDArray.isNDArray(x)) return x.shape;
     return [(x as { length: number }).length];
   };
-  return { normalize, capacity, shapeOf };
+  const strideOf = (x: unknown): number => (NDArray.isNDArray(x) ? (x.strides[0] as number) : 0);
+  const unwrap = (x: unknown): unknown => (NDArray.isNDArray(x) ? x.data.subarray(x.offset) : x);
+  return { normalize, capacity, shapeOf, strideOf, unwrap };
+}
+
+/** Checks a leading dimension against the 2-D argument it describes. */
+function leadCheck(fn: string, leadParam: string, arrayParam: string): LeadCheck {
+  return (value, shape, capacity) => {
+    const rows = shape[0] as number;
+    const cols = shape[1] as number;
+    const n = typeof value === 'bigint' ? Number(value) : value;
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < Math.max(cols, 1)) {
+      throw argumentError(
+        fn,
+        leadParam,
+        `an integer >= ${Math.max(cols, 1)} (the row length of '${arrayParam}', shape [${rows}, ${cols}])`,
+        value,
+      );
+    }
+    const needed = rows === 0 ? 0 : (rows - 1) * n + cols;
+    if (needed > capacity) {
+      throw argumentError(
+        fn,
+        leadParam,
+        `a leading dimension that fits '${arrayParam}' (${capacity} elements)`,
+        value,
+        `${rows} rows ${n} apart need ${needed} elements; C would read past the end.`,
+      );
+    }
+    return value;
+  };
+}
+
+/** Checks an array's element count against its minimum length (a number or another argument). */
+function minCheck(fn: string, arrayParam: string, from: string | undefined): MinCheck {
+  return (capacity, min) => {
+    const m = typeof min === 'bigint' ? Number(min) : (min as number);
+    if (capacity >= m) return;
+    throw tooShortError(fn, arrayParam, m, from, capacity);
+  };
 }
 
 /** Checks a caller-given count against the array: `<=` its capacity, or `===` one of its dimensions. */
@@ -205,17 +297,21 @@ export function compileContracts(
       throw bindError(fn, `'arrays.${param}.order' can only be 'C' (row-major); copy Fortran-order data first.`);
     const shared = c.shared === true || defaults.shared === true;
     pointerOptions.set(i, { shared });
-    const inspect = makeInspector(fn, param, { ...c, ndim, shared }, dtype);
+    if (c.leadingDim !== undefined && ndim !== 2) throw bindError(fn, `'arrays.${param}.leadingDim' needs a 2-D contract (ndim: 2).`);
+    const inspect = makeInspector(fn, param, { ...c, ndim, shared }, dtype, p.type.nonnull);
     handled.add(i);
-    const needsShape = c.shape?.some((d) => typeof d === 'string') === true;
+    const lead = c.leadingDim !== undefined;
+    const needsShape = lead || c.shape?.some((d) => typeof d === 'string') === true;
     steps.push({
       kind: 'array',
       index: i,
       // Plain typed arrays of the right kind skip the generic inspector and converter (the hot path).
-      fastCtor: ndim === 1 && !c.shape ? dtypeInfo(fn, dtype).ctor : null,
+      fastCtor: ndim === 1 && !c.shape && !p.type.nonnull ? dtypeInfo(fn, dtype).ctor : null,
       normalize: ndim > 1 ? inspect.normalize : null,
       capacity: inspect.capacity,
       shapeOf: needsShape ? inspect.shapeOf : null,
+      strideOf: lead ? inspect.strideOf : null,
+      unwrap: lead ? inspect.unwrap : null,
     });
     // A count checked against the array is in [0, n], which every 64-bit integer parameter can hold.
     const wide = (j: number): boolean => proto.params[j]?.type.prim?.size === 8;
@@ -232,6 +328,22 @@ export function compileContracts(
       if (wide(j)) handled.add(j);
       steps.push({ kind: 'dim', index: j, of: i, axis, check: countCheck(fn, proto.params[j]?.name ?? '', param, axis) });
     });
+    if (lead) {
+      const j = integerParam(c.leadingDim, `'arrays.${param}.leadingDim'`);
+      optional.add(j);
+      if (wide(j)) handled.add(j);
+      steps.push({ kind: 'lead', index: j, of: i, check: leadCheck(fn, proto.params[j]?.name ?? '', param) });
+    }
+    if (c.minLength !== undefined) {
+      if (typeof c.minLength === 'number') {
+        if (!Number.isSafeInteger(c.minLength) || c.minLength < 0)
+          throw bindError(fn, `'arrays.${param}.minLength' must be a non-negative integer or an integer parameter's name.`);
+        steps.push({ kind: 'min', index: i, of: i, min: c.minLength, param: null, check: minCheck(fn, param, undefined) });
+      } else {
+        const j = integerParam(c.minLength, `'arrays.${param}.minLength'`);
+        steps.push({ kind: 'min', index: i, of: i, min: null, param: j, check: minCheck(fn, param, proto.params[j]?.name) });
+      }
+    }
   }
   let minArity = proto.params.length;
   while (minArity > 0 && optional.has(minArity - 1)) minArity--;

@@ -12,9 +12,12 @@ import {
   transientCallbackError,
 } from '../core/errors';
 import { claimCallbackError, pendingCallbackError, type RegisteredCallback } from '../callbacks/registered';
-import { compileErrcheck } from '../declare/errcheck';
+import { compileErrcheck, type CompiledErrcheck } from '../declare/errcheck';
 import { nativeSpelling } from '../declare/named-types';
-import { dtypeOfCType } from '../declare/primitives';
+import { dtypeOfCType, primitive, type Primitive } from '../declare/primitives';
+import { isHandle, markHandleDisposed, setHandleDisposer } from '../memory/handle';
+import { handleTypeOf, outputConversions, resultConversion } from './results';
+import { variadicFactory, variadicRaw } from './variadic';
 import { parsePrototype, type ParsedPrototype } from '../declare/prototype';
 import { kAllocatorHook, type AllocatorHook } from '../memory/array-owner';
 import * as native from '../native/koffi';
@@ -45,6 +48,12 @@ export interface FunctionSpec {
   readonly errcheck?: unknown;
   /** Array contracts per pointer parameter (dtype, ndim, shape, length, ...). */
   readonly arrays?: Readonly<Record<string, ArrayContract>>;
+  /**
+   * The handle parameter this function frees (`sqlite3_close(sqlite3 *db)` → `'db'`). Afterwards the
+   * handle is disposed: any use, and a second free, is a DisposedError; `handle.dispose()` and the GC
+   * backstop call this function.
+   */
+  readonly disposes?: string;
 }
 
 /** Options of {@link Library.bind} that apply to every function of the spec. */
@@ -66,9 +75,11 @@ export interface BoundInfo {
   readonly params: readonly string[];
 }
 
-type AnyFn = ((...args: unknown[]) => unknown) & { async: (...args: unknown[]) => Promise<unknown>; info: BoundInfo };
+export type AnyFn = ((...args: unknown[]) => unknown) & { async: (...args: unknown[]) => Promise<unknown>; info: BoundInfo };
 
 const kIdent = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+const kVoid = primitive('void') as Primitive;
+const kSpecKeys = ['fn', 'errcheck', 'arrays', 'disposes'];
 
 /** Turns an error thrown by the FFI layer while converting arguments into an ffikit error. */
 function translateNativeThrow(fn: string, err: unknown): unknown {
@@ -105,10 +116,15 @@ function nativeDeclaration(proto: ParsedPrototype): { result: native.NativeTypeS
     r.prim !== undefined &&
     (r.prim.isChar === true || r.prim.kind === 'char16' || r.prim.kind === 'char32');
   const result = mutableString ? 'void *' : nativeSpelling(r);
-  const params = proto.params.map((p) => {
-    const spec = nativeSpelling(p.type);
-    return p.type.direction === 'in' ? spec : native.directed(spec, p.type.direction);
+  const params: native.NativeTypeSpec[] = proto.params.map((p) => {
+    const t = p.type;
+    // A writable `char **` out-parameter receives memory the caller must free (sqlite3_exec's errmsg):
+    // it comes back as the address; `const char **` (a pointer into C's own data) as the string.
+    const outAddress = t.direction !== 'in' && t.pointer === 2 && !t.constBase && t.prim?.isChar === true;
+    const spec = outAddress ? nativeSpelling({ ...t, base: 'void', prim: kVoid, pointer: 2 }) : nativeSpelling(t);
+    return t.direction === 'in' ? spec : native.directed(spec, t.direction);
   });
+  if (proto.variadic) params.push('...');
   return { result, params };
 }
 
@@ -121,17 +137,19 @@ export function bindFunction(state: LibraryState, jsName: string, spec: string |
   let prototype: string;
   let errcheckOption: unknown;
   let arraysOption: unknown;
+  let disposesOption: unknown;
   if (typeof spec === 'string') {
     prototype = spec;
   } else if (typeof spec === 'object' && spec !== null && typeof (spec as FunctionSpec).fn === 'string') {
     prototype = spec.fn;
     errcheckOption = spec.errcheck;
     arraysOption = spec.arrays;
-    const unknownKeys = Object.keys(spec).filter((k) => k !== 'fn' && k !== 'errcheck' && k !== 'arrays');
+    disposesOption = spec.disposes;
+    const unknownKeys = Object.keys(spec).filter((k) => !kSpecKeys.includes(k));
     if (unknownKeys.length > 0) {
       throw bindError(
         jsName,
-        `unknown option${unknownKeys.length > 1 ? 's' : ''} ${unknownKeys.map((k) => `'${k}'`).join(', ')}; expected 'fn', 'errcheck' and 'arrays'.`,
+        `unknown option${unknownKeys.length > 1 ? 's' : ''} ${unknownKeys.map((k) => `'${k}'`).join(', ')}; expected ${kSpecKeys.map((k) => `'${k}'`).join(', ')}.`,
       );
     }
   } else {
@@ -139,7 +157,17 @@ export function bindFunction(state: LibraryState, jsName: string, spec: string |
   }
   const proto = parsePrototype(prototype, where);
   const nativeDecl = resolveNative(proto, jsName);
-  const errcheck = compileErrcheck(errcheckOption, jsName, proto.result, proto.text, native.lastErrno);
+  // Options are checked before the symbol is looked up, so a bad option is reported as such.
+  const declared: Declaration = {
+    state,
+    jsName,
+    proto,
+    errcheck: errcheckOption,
+    arrays: arraysOption,
+    disposes: disposesOption,
+    shared: options.shared === true,
+  };
+  prepareDeclaration(declared);
   let raw: native.RawFunction;
   try {
     raw = state.native.func(proto.name, nativeDecl.result, nativeDecl.params);
@@ -153,12 +181,64 @@ export function bindFunction(state: LibraryState, jsName: string, spec: string |
       { cause: err },
     );
   }
+  const fn = wrapDeclared(declared, proto.variadic ? variadicRaw(raw, proto.name) : raw);
+  if (proto.variadic) {
+    const variadic = variadicFactory(proto, raw, (protoX, rawX) => Object.freeze(wrapDeclared({ ...declared, proto: protoX }, rawX)));
+    Object.defineProperty(fn, 'variadic', { value: variadic });
+  }
+  return Object.freeze(fn);
+}
+
+/** One declaration, as parsed from a bind() entry. */
+export interface Declaration {
+  readonly state: LibraryState;
+  readonly jsName: string;
+  readonly proto: ParsedPrototype;
+  readonly errcheck: unknown;
+  readonly arrays: unknown;
+  readonly disposes: unknown;
+  readonly shared: boolean;
+}
+
+/** Validates the options that do not need the native function (so they fail before a symbol lookup). */
+function prepareDeclaration(d: Declaration): void {
+  compileResultCheck(d);
+  disposedParam(d.jsName, d.proto, d.disposes);
+  compileContracts(d.jsName, d.proto, d.arrays, { shared: d.shared });
+}
+
+function compileResultCheck({ jsName, proto, errcheck }: Declaration): CompiledErrcheck {
+  return compileErrcheck(
+    // A `_Nonnull` result that comes back NULL is a failure, as under 'null-is-failure'.
+    errcheck === undefined && proto.result.nonnull && proto.result.pointer > 0 ? 'null-is-failure' : errcheck,
+    jsName,
+    proto.result,
+    proto.text,
+    native.lastErrno,
+  );
+}
+
+/** The checked wrapper (and `.async`) around a native function for one declaration. */
+export function wrapDeclared(d: Declaration, raw: native.RawFunction): AnyFn {
+  const { state, jsName, proto, shared } = d;
+  const options = { shared };
+  const errcheck = compileResultCheck(d);
+  const disposes = disposedParam(jsName, proto, d.disposes);
+  const arraysOption = d.arrays;
   const contracts = compileContracts(jsName, proto, arraysOption, { shared: options.shared === true });
   const checks = proto.params.map((p, i) => {
     const fromContract = contracts?.pointerOptions.get(i);
     return paramCheck(jsName, p, options.shared === true ? { ...fromContract, shared: true } : fromContract);
   });
-  const plan: WrapperPlan = { name: jsName, prototype: proto.text, checks, contracts, errcheck };
+  const plan: WrapperPlan = {
+    name: jsName,
+    prototype: proto.text,
+    checks,
+    contracts,
+    errcheck,
+    result: resultConversion(proto),
+    outputs: outputConversions(proto),
+  };
   const paramNames = checks.map((c, i) => (contracts?.optional.has(i) ? `${c.name}?` : c.name));
   const runtime: WrapperRuntime = {
     state,
@@ -172,7 +252,8 @@ export function bindFunction(state: LibraryState, jsName: string, spec: string |
     newScope,
     runAsync: (start) => runAsync(state, `${jsName}.async()`, start),
   };
-  const wrappers = buildWrappers(plan, runtime);
+  const built = buildWrappers(plan, runtime);
+  const wrappers = disposes ? disposingWrappers(jsName, built, disposes, raw) : built;
   const fn = wrappers.sync as AnyFn;
   const info: BoundInfo = Object.freeze({
     symbol: proto.name,
@@ -184,7 +265,61 @@ export function bindFunction(state: LibraryState, jsName: string, spec: string |
   fn.async = wrappers.async;
   fn.info = info;
   Object.defineProperty(fn, kAllocatorHook, { value: allocatorHook(state, raw, proto) });
-  return Object.freeze(fn);
+  return fn;
+}
+
+/** The parameter `disposes` names: a handle parameter (`T *` of an opaque type). */
+function disposedParam(
+  jsName: string,
+  proto: ParsedPrototype,
+  option: unknown,
+): { index: number; type: string; alone: boolean } | undefined {
+  if (option === undefined) return undefined;
+  const index = proto.params.findIndex((p) => p.name === option);
+  const p = proto.params[index];
+  const type = p ? handleTypeOf(p.type, 1) : undefined;
+  if (!p || type === undefined) {
+    throw bindError(
+      jsName,
+      `'disposes' must name a handle parameter (a pointer to an opaque type) of '${proto.text}', got ${typeof option === 'string' ? `'${option}'` : String(option)}.`,
+    );
+  }
+  return { index, type, alone: proto.params.length === 1 };
+}
+
+/**
+ * Wraps a disposer: a handle it freed (the call returned and passed errcheck) is marked disposed, so
+ * any later use or second free is a DisposedError. Registers it as the handle type's disposer.
+ */
+function disposingWrappers(
+  jsName: string,
+  built: { sync: (...args: unknown[]) => unknown; async: (...args: unknown[]) => Promise<unknown> },
+  disposes: { index: number; type: string; alone: boolean },
+  raw: native.RawFunction,
+): { sync: (...args: unknown[]) => unknown; async: (...args: unknown[]) => Promise<unknown> } {
+  const { index, type } = disposes;
+  const settle = (h: unknown): void => {
+    if (isHandle(h)) markHandleDisposed(h);
+  };
+  const sync = (...args: unknown[]): unknown => {
+    const r = built.sync(...args);
+    settle(args[index]);
+    return r;
+  };
+  const async = (...args: unknown[]): Promise<unknown> =>
+    built.async(...args).then((r) => {
+      settle(args[index]);
+      return r;
+    });
+  // handle.dispose() and the GC backstop can call it only when the handle is its one argument.
+  if (disposes.alone) {
+    setHandleDisposer(type, {
+      fn: jsName,
+      dispose: (h) => sync(h),
+      free: (p) => raw(p),
+    });
+  }
+  return { sync, async };
 }
 
 /** What ManagedArray needs from a bound function used as its allocator or deallocator. */

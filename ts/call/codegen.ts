@@ -35,6 +35,10 @@ export interface WrapperPlan {
   readonly checks: readonly ParamCheck[];
   readonly contracts: CompiledContracts | undefined;
   readonly errcheck: CompiledErrcheck;
+  /** Converts the raw result before errcheck (pointers to opaque types become typed handles). */
+  readonly result: ((r: unknown) => unknown) | null;
+  /** Out-parameters to convert after the call (`_Out_ T **` handles), by argument index. */
+  readonly outputs: readonly { readonly index: number; readonly convert: (out: unknown) => void }[];
 }
 
 type Wrapper = (...args: unknown[]) => unknown;
@@ -47,6 +51,7 @@ type AsyncWrapper = (...args: unknown[]) => Promise<unknown>;
 const arg = (i: number): string => `a${i}`;
 const count = (i: number): string => `n${i}`;
 const shape = (i: number): string => `s${i}`;
+const stride = (i: number): string => `t${i}`;
 const kScope = 'sc';
 
 /** Closure constants of one generated function, named on first use. */
@@ -98,8 +103,18 @@ function emitStep(step: ContractStep, checks: readonly ParamCheck[], k: Constant
       }
       lines.push(`const ${n} = ${k.ref(step.capacity, 'capacity')}(${a});`);
       if (step.shapeOf) lines.push(`const ${shape(step.index)} = ${k.ref(step.shapeOf, 'shapeOf')}(${a});`);
+      if (step.strideOf) lines.push(`const ${stride(step.index)} = ${k.ref(step.strideOf, 'strideOf')}(${a});`);
+      if (step.unwrap) lines.push(`${a} = ${k.ref(step.unwrap, 'unwrap')}(${a});`);
       lines.push(convert);
       return lines;
+    }
+    case 'lead': {
+      const chk = k.ref(step.check, 'leadCheck');
+      return [`${a} = ${chk}(${a} === undefined ? ${stride(step.of)} : ${a}, ${shape(step.of)}, ${count(step.of)});`];
+    }
+    case 'min': {
+      const min = step.param === null ? String(step.min) : arg(step.param);
+      return [`if (!(${count(step.of)} >= ${min})) ${k.ref(step.check, 'minCheck')}(${count(step.of)}, ${min});`];
     }
     case 'count': {
       const n = count(step.of);
@@ -118,17 +133,28 @@ function emitStep(step: ContractStep, checks: readonly ParamCheck[], k: Constant
 /** Statements that validate and convert a0..aN-1 in place (contracts first, then each parameter). */
 function emitArguments(plan: WrapperPlan, k: Constants): string[] {
   const lines: string[] = [];
-  for (const step of plan.contracts?.steps ?? []) lines.push(...emitStep(step, plan.checks, k));
+  const steps = plan.contracts?.steps ?? [];
+  for (const step of steps) if (step.kind !== 'min') lines.push(...emitStep(step, plan.checks, k));
   plan.checks.forEach((check, i) => {
     if (plan.contracts?.handled.has(i)) return;
     k.adopt(check.constants);
-    lines.push(check.fast ? `if (!${check.fast(arg(i))}) ${emitConvert(check, i, k)}` : emitConvert(check, i, k));
+    if (!check.fast) lines.push(emitConvert(check, i, k));
+    else if (!check.fastValue) lines.push(`if (!${check.fast(arg(i))}) ${emitConvert(check, i, k)}`);
+    else lines.push(`if (${check.fast(arg(i))}) ${arg(i)} = ${check.fastValue(arg(i))}; else ${emitConvert(check, i, k)}`);
   });
+  // Minimum lengths may name another parameter: checked once every argument is converted.
+  for (const step of steps) if (step.kind === 'min') lines.push(...emitStep(step, plan.checks, k));
   return lines;
 }
 
-/** Statements that turn the raw result `r` into the call's outcome (return or throw). */
-function emitTail(errcheck: CompiledErrcheck, args: string, k: Constants): string {
+/** Statements that turn the raw result `r` (and out-parameters) into the call's outcome (return or throw). */
+function emitTail(plan: WrapperPlan, args: string, k: Constants): string {
+  const before = plan.outputs.map((o) => `${k.ref(o.convert, 'output')}(${arg(o.index)}); `).join('');
+  const result = plan.result ? `r = ${k.ref(plan.result, 'result')}(r); ` : '';
+  return before + result + emitErrcheck(plan.errcheck, args, k);
+}
+
+function emitErrcheck(errcheck: CompiledErrcheck, args: string, k: Constants): string {
   const ec = (): string => k.ref(errcheck, 'errcheck');
   switch (errcheck.kind) {
     case 'none':
@@ -156,7 +182,7 @@ function arityTest(plan: WrapperPlan): string {
 function emitSource(plan: WrapperPlan, k: Constants): { sync: string; async: string } {
   const params = plan.checks.map((_, i) => arg(i)).join(', ');
   const convert = emitArguments(plan, k);
-  const tail = emitTail(plan.errcheck, params, k);
+  const tail = emitTail(plan, params, k);
   const sync = [
     `return function bound(${params}) {`,
     `  if (state.closed) throw closed(false);`,
@@ -246,22 +272,36 @@ function compile<T>(source: string, label: string, k: Constants, plan: WrapperPl
 // ------------------------------------------------------------------------------------------------
 // The closure-built fallback: the same steps, interpreted.
 
-function runStep(
-  step: ContractStep,
-  args: unknown[],
-  counts: number[],
-  shapes: (readonly number[])[],
-  check: ParamCheck,
-  scope: CallScope,
-): void {
+interface StepState {
+  readonly counts: number[];
+  readonly shapes: (readonly number[])[];
+  readonly strides: number[];
+}
+
+function runStep(step: ContractStep, args: unknown[], st: StepState, check: ParamCheck, scope: CallScope): void {
   const i = step.index;
+  const { counts, shapes } = st;
   switch (step.kind) {
     case 'array':
       if (step.normalize) args[i] = step.normalize(args[i]);
       counts[i] = step.capacity(args[i]);
       if (step.shapeOf) shapes[i] = step.shapeOf(args[i]);
+      if (step.strideOf) st.strides[i] = step.strideOf(args[i]);
+      if (step.unwrap) args[i] = step.unwrap(args[i]);
       args[i] = check.convert(args[i], scope);
       return;
+    case 'lead':
+      args[i] = step.check(
+        args[i] === undefined ? st.strides[step.of] : args[i],
+        shapes[step.of] as readonly number[],
+        counts[step.of] as number,
+      );
+      return;
+    case 'min': {
+      const min = step.param === null ? step.min : args[step.param];
+      if (!((counts[step.of] as number) >= (min as number))) step.check(counts[step.of] as number, min);
+      return;
+    }
     case 'count': {
       const n = counts[step.of] as number;
       args[i] = args[i] === undefined ? n : step.check(args[i], n);
@@ -276,7 +316,10 @@ function runStep(
 }
 
 /** What the emitted tail does, as a function. */
-export function applyErrcheck(errcheck: CompiledErrcheck, r: unknown, plan: WrapperPlan, args: readonly unknown[]): unknown {
+function applyTail(plan: WrapperPlan, raw: unknown, args: readonly unknown[]): unknown {
+  for (const o of plan.outputs) o.convert(args[o.index]);
+  const r = plan.result ? plan.result(raw) : raw;
+  const errcheck = plan.errcheck;
   switch (errcheck.kind) {
     case 'none':
       return r;
@@ -300,12 +343,13 @@ function closureWrappers(plan: WrapperPlan, rt: WrapperRuntime): { sync: Wrapper
   const prepare = (args: unknown[], scope: CallScope): void => {
     if (args.length < min || args.length > n) throw rt.arity(args.length);
     args.length = n;
-    const counts: number[] = [];
-    const shapes: (readonly number[])[] = [];
-    for (const step of plan.contracts?.steps ?? []) runStep(step, args, counts, shapes, plan.checks[step.index] as ParamCheck, scope);
+    const st: StepState = { counts: [], shapes: [], strides: [] };
+    const steps = plan.contracts?.steps ?? [];
+    for (const step of steps) if (step.kind !== 'min') runStep(step, args, st, plan.checks[step.index] as ParamCheck, scope);
     plan.checks.forEach((check, i) => {
       if (!plan.contracts?.handled.has(i)) args[i] = check.convert(args[i], scope);
     });
+    for (const step of steps) if (step.kind === 'min') runStep(step, args, st, plan.checks[step.index] as ParamCheck, scope);
   };
   const sync = (...args: unknown[]): unknown => {
     if (rt.state.closed) throw rt.closed(false);
@@ -322,7 +366,7 @@ function closureWrappers(plan: WrapperPlan, rt: WrapperRuntime): { sync: Wrapper
     scope.release();
     if (scope.callbackThrew) throw rt.callbackFailure(scope);
     if (rt.registeredThrew.threw) throw rt.claimRegistered(plan.name);
-    return applyErrcheck(plan.errcheck, r, plan, args);
+    return applyTail(plan, r, args);
   };
   const async = (...args: unknown[]): Promise<unknown> => {
     const scope = rt.newScope();
@@ -341,7 +385,7 @@ function closureWrappers(plan: WrapperPlan, rt: WrapperRuntime): { sync: Wrapper
             if (err) return done(rt.translate(err));
             if (scope.callbackThrew) return done(rt.callbackFailure(scope));
             try {
-              done(undefined, applyErrcheck(plan.errcheck, r, plan, args));
+              done(undefined, applyTail(plan, r, args));
             } catch (e) {
               done(e);
             }

@@ -156,6 +156,10 @@ export function describeValue(value: unknown): string {
   if (branded[Symbol.for('ffikit.NDArray')] === true) {
     return `NDArray(${branded.dtype}, [${branded.shape?.join(', ')}]${branded.isCContiguous ? '' : ', strided'})`;
   }
+  if (branded[Symbol.for('ffikit.Handle')] === true) {
+    const h = value as { type?: string; disposed?: boolean };
+    return `${h.type} handle${h.disposed ? ' (disposed)' : ''}`;
+  }
   if (branded[Symbol.for('ffikit.ManagedArray')] === true) {
     return `ManagedArray(${branded.dtype}, ${branded.length})${branded.disposed ? ' (disposed)' : ''}`;
   }
@@ -260,4 +264,17 @@ export function refusedArgumentsError(fn: string, detail: string): ArgumentError
 /** Something this platform, build or CPU cannot do. */
 export function unsupportedError(message: string): UnsupportedError {
   return new UnsupportedError(message);
+}
+
+/** A `_Nonnull` parameter given null (or undefined). */
+export function nullArgumentError(fn: string, param: string): ArgumentError {
+  return new ArgumentError(`${fn}(): argument '${param}' must not be null (declared _Nonnull).`);
+}
+
+/** An array shorter than its contract's minLength. */
+export function tooShortError(fn: string, param: string, min: number, from: string | undefined, got: number): ArgumentError {
+  return new ArgumentError(
+    `${fn}(): argument '${param}' expects at least ${min} element${min === 1 ? '' : 's'}${from ? ` ('${from}' is ${min})` : ''}, got ${got}. ` +
+      'C would write or read past its end; pass a larger array.',
+  );
 }

@@ -3,7 +3,9 @@
 import * as util from 'node:util';
 
 import { argumentError, bindError, NativeError, nativeFailure } from '../core/errors';
+import { enumerationType, type Enumeration } from './named-types';
 import type { ParsedType } from './prototype';
+import type { CType } from './type-registry';
 
 /** One table entry: the status value, optionally with a human message. */
 export type ErrorTableEntry = number | readonly [number, string];
@@ -75,10 +77,18 @@ export type ErrorCodes<
  * const Codes = ffikit.errorCodes({ SUCCESS: 0, ERR_NULL_POINTER: [-1, 'Null pointer error'] });
  * const m = lib.bind({ safe_operation: { fn: 'int safe_operation(double *arr, size_t len)', errcheck: Codes } });
  */
+export function errorCodes<
+  const N extends string,
+  const M extends Readonly<Record<string, number>>,
+  const OK extends readonly (keyof M & string)[],
+>(table: Enumeration<N, M>, options: { ok: OK }): ErrorCodes<M, readonly number[] & { length: OK['length'] }>;
 export function errorCodes<const T extends Record<string, ErrorTableEntry>, const OK extends readonly number[] = readonly [0]>(
   table: T,
   options?: { ok?: OK },
-): ErrorCodes<T, OK> {
+): ErrorCodes<T, OK>;
+export function errorCodes(table: Record<string, ErrorTableEntry>, options?: { ok?: readonly (number | string)[] }): ErrorCodeTable {
+  const enumType = enumerationType(table);
+  if (enumType) return errorCodesOfEnumeration(enumType, options);
   if (typeof table !== 'object' || table === null || Array.isArray(table)) {
     throw argumentError('errorCodes', 'table', "an object such as { SUCCESS: 0, ERR_X: [-1, 'message'] }", table);
   }
@@ -96,7 +106,7 @@ export function errorCodes<const T extends Record<string, ErrorTableEntry>, cons
     if (message !== undefined) messages.set(value, message);
     props[name] = value;
   }
-  const okList: readonly number[] = options?.ok ?? [0];
+  const okList = (options?.ok ?? [0]) as readonly number[];
   if (!Array.isArray(okList) || okList.length === 0 || !okList.every((v) => Number.isSafeInteger(v))) {
     throw argumentError('errorCodes', 'ok', 'a non-empty array of integer statuses', okList);
   }
@@ -104,7 +114,35 @@ export function errorCodes<const T extends Record<string, ErrorTableEntry>, cons
   for (const [name, value] of Object.entries(props)) {
     Object.defineProperty(result, name, { value, enumerable: true });
   }
-  return Object.freeze(result) as ErrorCodes<T, OK>;
+  return Object.freeze(result);
+}
+
+/** A table from an enumeration: each value named by its first member; `ok` lists member names or values. */
+function errorCodesOfEnumeration(type: CType, options: { ok?: readonly (number | string)[] } | undefined): ErrorCodeTable {
+  const members = type.enumMembers ?? new Map<string, number>();
+  const table: Record<string, number> = {};
+  const seen = new Set<number>();
+  for (const [name, value] of members) {
+    if (seen.has(value)) continue; // C enums may alias a value under several names
+    seen.add(value);
+    table[name] = value;
+  }
+  if (!options || !Array.isArray(options.ok) || options.ok.length === 0) {
+    throw argumentError(
+      'errorCodes',
+      'ok',
+      `the ${type.name} members that mean success, e.g. { ok: ['${[...members.keys()][0]}'] }`,
+      options?.ok,
+    );
+  }
+  const ok = options.ok.map((entry) => {
+    const value = typeof entry === 'string' ? members.get(entry) : entry;
+    if (typeof value !== 'number' || !seen.has(value)) {
+      throw argumentError('errorCodes', 'ok', `member names or values of ${type.name}`, entry);
+    }
+    return value;
+  });
+  return errorCodes(table, { ok });
 }
 
 /** The errcheck policies ffikit knows by name. */

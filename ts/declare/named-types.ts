@@ -1,60 +1,13 @@
 // Named C types beyond primitives: struct, opaque, pointer, array, alias, callback types; sizeof and decode.
 
-import { primitive, type Primitive } from './primitives';
-import { argumentError, declarationError, DeclarationError } from '../core/errors';
+import { argumentError, declarationError } from '../core/errors';
 import * as native from '../native/koffi';
-import { parsePrototype, type ParsedType } from './prototype';
+import type { ParsedType } from './declaration';
+import { intRange, primitive } from './primitives';
+import { parsePrototype } from './prototype';
+import { CType, kNative, namedType, registerType as register, type PointerTarget } from './type-registry';
 
-/** What a named type is, as far as argument checking cares. */
-export type TypeKind = 'primitive' | 'struct' | 'opaque' | 'pointer' | 'array' | 'callback';
-
-const kNative = Symbol('ffikit.nativeType');
-
-/**
- * A C type known to ffikit. Create with {@link struct}, {@link opaque}, {@link pointer}, {@link array},
- * {@link alias} or {@link callbackType}; refer to it in prototypes by its name.
- */
-export class CType {
-  /** The name prototypes use (`'Point'`), or a generated one for anonymous types. */
-  readonly name: string;
-  readonly kind: TypeKind;
-  /** Size in bytes (`sizeof`). Opaque types report 0. */
-  readonly size: number;
-  readonly alignment: number;
-  /** For aliases of primitives: the primitive. */
-  readonly prim?: Primitive;
-  /** For callback types: the parsed prototype. */
-  readonly proto?: ReturnType<typeof parsePrototype>;
-  /** For structs: member names in declaration order, and the struct type of members that are structs. */
-  readonly members?: readonly string[];
-  /** @internal */
-  readonly memberStructs?: Readonly<Record<string, CType>>;
-  /** @internal */
-  readonly [kNative]: native.NativeType;
-
-  /** @internal */
-  constructor(
-    name: string,
-    kind: TypeKind,
-    nativeType: native.NativeType,
-    extra?: { prim?: Primitive; proto?: ReturnType<typeof parsePrototype>; members?: string[]; memberStructs?: Record<string, CType> },
-  ) {
-    this.name = name;
-    this.kind = kind;
-    this[kNative] = nativeType;
-    this.size = kind === 'opaque' ? 0 : native.sizeOf(nativeType);
-    this.alignment = kind === 'opaque' ? 0 : native.alignOf(nativeType);
-    if (extra?.prim) this.prim = extra.prim;
-    if (extra?.proto) this.proto = extra.proto;
-    if (extra?.members) this.members = Object.freeze(extra.members);
-    if (extra?.memberStructs) this.memberStructs = Object.freeze(extra.memberStructs);
-    Object.freeze(this);
-  }
-
-  toString(): string {
-    return this.name;
-  }
-}
+export { CType, clearNamedTypes, namedType, type TypeKind } from './type-registry';
 
 declare const kPrototype: unique symbol;
 
@@ -63,44 +16,6 @@ export type CallbackType<P extends string = string> = CType & { readonly [kProto
 
 /** A type reference accepted wherever ffikit takes a type: a C spelling or a {@link CType}. */
 export type TypeSpec = string | CType;
-
-const registry = new Map<string, CType>();
-
-/** @internal Looks up a named type for prototypes. */
-export function namedType(name: string): CType | undefined {
-  return registry.get(name);
-}
-
-/** @internal Forgets every named type (the FFI registry is reset alongside, in tests). */
-export function clearNamedTypes(): void {
-  registry.clear();
-  signatures.clear();
-  native.resetNativeTypes();
-}
-
-const signatures = new Map<string, string>();
-
-/**
- * Registers a named type. Declaring the same name again with the same definition returns the
- * existing type (two modules may both declare a library's callback type); a different definition throws.
- */
-function register(name: string, make: () => CType, signature?: string): CType {
-  const existing = registry.get(name);
-  if (existing && signature !== undefined && signatures.get(name) === signature) return existing;
-  if (existing || primitive(name)) {
-    throw declarationError(`ffikit: type name '${name}' is already declared. Use the existing type, or pick another name.`);
-  }
-  let type: CType;
-  try {
-    type = make();
-  } catch (err) {
-    if (err instanceof DeclarationError) throw err;
-    throw declarationError(`ffikit: cannot declare type '${name}': ${(err as Error).message}.`, { cause: err });
-  }
-  registry.set(name, type);
-  if (signature !== undefined) signatures.set(name, signature);
-  return type;
-}
 
 function checkName(where: string, name: unknown): asserts name is string {
   if (typeof name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
@@ -118,7 +33,7 @@ export function toNative(spec: TypeSpec, where: string): native.NativeTypeSpec {
 
 /** @internal The FFI-layer spelling of a parsed type. */
 export function nativeSpelling(t: ParsedType): native.NativeTypeSpec {
-  const named = t.prim ? undefined : registry.get(t.base);
+  const named = t.prim ? undefined : namedType(t.base);
   if (!t.prim && !named) {
     throw declarationError(
       `ffikit: unknown type '${t.base}'. Declare it first with ffikit.struct(), ffikit.opaque(), ffikit.alias() or ffikit.callbackType().`,
@@ -159,7 +74,7 @@ function nestedStructs(members: Record<string, MemberSpec>): Record<string, CTyp
     const resolved =
       type instanceof CType
         ? type
-        : registry.get(
+        : namedType(
             String(type)
               .replace(/^\s*struct\s+/, '')
               .trim(),
@@ -244,7 +159,21 @@ export function pointer(nameOrType: string | CType, type?: TypeSpec, depth = 1):
   checkName('pointer', name);
   if (!Number.isInteger(depth) || depth < 1 || depth > 8) throw argumentError('pointer', 'depth', 'an integer from 1 to 8', depth);
   const ref = toNative(type, `pointer(${name})`);
-  return register(name, () => new CType(name, 'pointer', native.definePointer(name, ref, depth)));
+  const target = pointerTarget(type, depth, `pointer(${name})`);
+  return register(name, () => new CType(name, 'pointer', native.definePointer(name, ref, depth), target ? { target } : {}));
+}
+
+/** What a pointer typedef points to: `depth` more stars over `type` (parsed, typedefs resolved). */
+function pointerTarget(type: TypeSpec, depth: number, where: string): PointerTarget | undefined {
+  // Anonymous types (arrays, unnamed pointers) cannot be spelled in a prototype: nothing to resolve.
+  if (type instanceof CType && namedType(type.name) !== type) return undefined;
+  const parsed = type instanceof CType ? parseTypeSpelling(type.name, where) : parseTypeSpelling(type, where);
+  return {
+    base: parsed.base,
+    ...(parsed.prim ? { prim: parsed.prim } : {}),
+    pointer: parsed.pointer + depth,
+    constBase: parsed.constBase,
+  };
 }
 
 /**
@@ -272,14 +201,23 @@ export function alias(name: string, type: TypeSpec): CType {
       return new CType(name, type.kind, nativeType, {
         ...(type.prim ? { prim: type.prim } : {}),
         ...(type.proto ? { proto: type.proto } : {}),
+        ...(type.target ? { target: type.target } : {}),
+        ...(type.enumMembers ? { enumMembers: type.enumMembers, flags: type.flags === true } : {}),
+        ...(type.members ? { members: [...type.members], memberStructs: { ...type.memberStructs } } : {}),
       });
     const parsed = parseTypeSpelling(type, `alias(${name})`);
     if (parsed.prim && parsed.pointer === 0) return new CType(name, 'primitive', nativeType, { prim: parsed.prim });
-    if (parsed.pointer > 0) return new CType(name, 'pointer', nativeType);
-    const target = registry.get(parsed.base);
+    if (parsed.pointer > 0) {
+      const target = pointerTarget(type, 0, `alias(${name})`);
+      return new CType(name, 'pointer', nativeType, target ? { target } : {});
+    }
+    const target = namedType(parsed.base);
     return new CType(name, target?.kind ?? 'primitive', nativeType, {
       ...(target?.prim ? { prim: target.prim } : {}),
       ...(target?.proto ? { proto: target.proto } : {}),
+      ...(target?.target ? { target: target.target } : {}),
+      ...(target?.enumMembers ? { enumMembers: target.enumMembers, flags: target.flags === true } : {}),
+      ...(target?.members ? { members: [...target.members], memberStructs: { ...target.memberStructs } } : {}),
     });
   });
 }
@@ -339,4 +277,76 @@ export function decode(ptr: bigint | ArrayBufferView, type: TypeSpec, length?: n
     throw argumentError('decode', 'length', "-1 only with 'char', 'char16_t' or 'char32_t'", length);
   }
   return native.decode(ptr, toNative(type, 'decode'), length);
+}
+
+const kEnumeration = Symbol.for('ffikit.enumeration');
+
+/**
+ * An enumeration declared with {@link enumeration}: each member is a constant holding its value
+ * (`Status.XML_STATUS_OK === 1`); TypeScript sees the literal values.
+ */
+export type Enumeration<N extends string = string, M extends Readonly<Record<string, number>> = Readonly<Record<string, number>>> = {
+  readonly [K in keyof M]: M[K];
+} & { readonly [kEnumeration]: N };
+
+/** @internal The CType behind an enumeration object, or undefined for anything else. */
+export function enumerationType(value: unknown): CType | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const name = (value as Record<symbol, unknown>)[kEnumeration];
+  const type = typeof name === 'string' ? namedType(name) : undefined;
+  return type?.kind === 'enum' ? type : undefined;
+}
+
+/**
+ * Declares a C enum. Its name is usable in prototypes and struct members: an enum parameter takes a
+ * member's value or its name (`'XML_STATUS_OK'`); any other value is an ArgumentError. With
+ * `{ flags: true }` any bitwise OR of members is accepted. Enum results come back as numbers.
+ * @param name The C name (`'XML_Status'`).
+ * @param members Member names to integer values.
+ * @param options `flags`: members are bit flags; `base`: the underlying integer type (default `int32_t`).
+ * @returns An object of constants, one per member; also accepted by {@link errorCodes}.
+ * @throws {DeclarationError} for a duplicate name, a value outside `base`, or an unknown base type.
+ * @example
+ * const Status = ffikit.enumeration('XML_Status', { XML_STATUS_ERROR: 0, XML_STATUS_OK: 1, XML_STATUS_SUSPENDED: 2 });
+ * Status.XML_STATUS_OK; // 1
+ * const x = lib.bind({ resume: 'XML_Status XML_ResumeParser(XML_Parser p)' });
+ */
+export function enumeration<const N extends string, const M extends Readonly<Record<string, number>>>(
+  name: N,
+  members: M,
+  options: { flags?: boolean; base?: string } = {},
+): Enumeration<N, M> {
+  checkName('enumeration', name);
+  if (typeof members !== 'object' || members === null || Array.isArray(members) || Object.keys(members).length === 0) {
+    throw argumentError('enumeration', 'members', 'an object of member names to integer values, e.g. { A: 0, B: 1 }', members);
+  }
+  if (typeof options !== 'object' || options === null) throw argumentError('enumeration', 'options', '{ flags?, base? }', options);
+  const baseName = options.base ?? 'int32_t';
+  const base = typeof baseName === 'string' ? primitive(baseName.trim()) : undefined;
+  if (!base || base.kind !== 'int' || base.size === 0) {
+    throw declarationError(
+      `enumeration(${name}): base must be an integer type such as 'int32_t' or 'uint32_t', got '${String(baseName)}'.`,
+    );
+  }
+  const [lo, hi] = intRange(base);
+  const map = new Map<string, number>();
+  for (const [key, value] of Object.entries(members)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw argumentError(`enumeration(${name})`, key, 'a C identifier as member name', key);
+    if (!Number.isSafeInteger(value) || BigInt(value) < lo || BigInt(value) > hi) {
+      throw declarationError(
+        `enumeration(${name}): member ${key} = ${String(value)} is not an integer in [${lo}, ${hi}] (${base.canonical}).`,
+      );
+    }
+    map.set(key, value);
+  }
+  const flags = options.flags === true;
+  register(
+    name,
+    () => new CType(name, 'enum', native.defineAlias(name, base.canonical), { prim: base, enumMembers: map, flags }),
+    signatureOf({ members, flags, base: base.canonical }),
+  );
+  const result: Record<string | symbol, unknown> = {};
+  for (const [key, value] of map) result[key] = value;
+  Object.defineProperty(result, kEnumeration, { value: name });
+  return Object.freeze(result) as Enumeration<N, M>;
 }

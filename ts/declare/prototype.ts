@@ -1,43 +1,17 @@
 // Parses C prototypes ('int add(int a, int b)') into a small declaration model used by bind().
 
-import { primitive, type Primitive } from './primitives';
 import { declarationError } from '../core/errors';
+import type { Direction, ParsedParam, ParsedPrototype, ParsedType } from './declaration';
+import { primitive } from './primitives';
+import { namedType } from './type-registry';
 
-/** Data direction of a pointer parameter (SAL-style `_In_`, `_Out_`, `_Inout_` markers). */
-export type Direction = 'in' | 'out' | 'inout';
-
-/** A parsed C type: a base (primitive or named) plus pointer depth and qualifiers. */
-export interface ParsedType {
-  /** The type as written, whitespace normalized (`const char *`). */
-  readonly text: string;
-  /** Canonical base name: a primitive's canonical name or the named type's name. */
-  readonly base: string;
-  /** The primitive, when the base is one. */
-  readonly prim?: Primitive;
-  /** Pointer depth: 0 for values, 1 for `T *`, 2 for `T **`. */
-  readonly pointer: number;
-  /** `const` qualifies the pointee (as in `const char *`). */
-  readonly constBase: boolean;
-  readonly direction: Direction;
-}
-
-export interface ParsedParam {
-  readonly name: string;
-  readonly type: ParsedType;
-}
-
-export interface ParsedPrototype {
-  /** The C symbol name. */
-  readonly name: string;
-  readonly result: ParsedType;
-  readonly params: readonly ParsedParam[];
-  /** The prototype as written, trimmed. */
-  readonly text: string;
-}
+export type { Direction, NamedRef, ParsedParam, ParsedPrototype, ParsedType } from './declaration';
 
 const kQualifiers = new Set(['const', 'volatile', 'restrict', '__restrict', '__restrict__']);
 const kTagKeywords = new Set(['struct', 'union', 'enum']);
 const kDirections: Record<string, Direction> = { _In_: 'in', _Out_: 'out', _Inout_: 'inout' };
+// Clang's nullability qualifiers, before the type (like _Out_) or after the `*` they qualify.
+const kNullability = new Set(['_Nonnull', '_Nullable', '_Null_unspecified', '__nonnull', '__nullable']);
 // Words that can only be part of a type, never a parameter name.
 const kTypeWords = new Set(['unsigned', 'signed', 'short', 'long', 'int', 'char', 'double', 'float', 'void', 'bool', '_Bool']);
 
@@ -70,11 +44,14 @@ function parseTypeTokens(tokens: Token[], whole: string, where: string): ParsedT
   let direction: Direction = 'in';
   let pointer = 0;
   let constBase = false;
+  let nonnull = false;
   const words: string[] = [];
   for (const t of tokens) {
     const dir = kDirections[t];
     if (dir) {
       direction = dir;
+    } else if (kNullability.has(t)) {
+      nonnull = t === '_Nonnull' || t === '__nonnull';
     } else if (t === '*') {
       pointer++;
     } else if (kQualifiers.has(t)) {
@@ -95,7 +72,34 @@ function parseTypeTokens(tokens: Token[], whole: string, where: string): ParsedT
     throw declarationError(`${where}: cannot parse '${whole}': unknown type '${spelled}'.`);
   }
   const text = [constBase ? 'const ' : '', spelled, pointer ? ` ${'*'.repeat(pointer)}` : ''].join('');
-  return { text, base: prim ? prim.canonical : spelled, ...(prim ? { prim } : {}), pointer, constBase, direction };
+  return resolveNamed({ text, base: prim ? prim.canonical : spelled, ...(prim ? { prim } : {}), pointer, constBase, direction, nonnull });
+}
+
+/**
+ * Named types behave exactly as what they name: a typedef of a primitive (or an enum) becomes that
+ * primitive, a pointer typedef adds its pointer depth to what it points to. Structs, opaque types and
+ * callback types keep their name. Unknown names stay as written (declaring the function reports them).
+ */
+function resolveNamed(t: ParsedType): ParsedType {
+  if (t.prim) return t;
+  const named = namedType(t.base);
+  if (!named) return t;
+  const ref = t.named ?? { name: named.name, kind: named.kind };
+  if (named.prim && (named.kind === 'primitive' || named.kind === 'enum')) {
+    return { ...t, base: named.prim.canonical, prim: named.prim, named: named.kind === 'enum' ? { name: named.name, kind: 'enum' } : ref };
+  }
+  if (named.kind === 'pointer' && named.target) {
+    const target = named.target;
+    return resolveNamed({
+      ...t,
+      base: target.base,
+      ...(target.prim ? { prim: target.prim } : {}),
+      pointer: t.pointer + target.pointer,
+      constBase: target.constBase,
+      named: ref,
+    });
+  }
+  return { ...t, named: ref };
 }
 
 function parseParam(tokens: Token[], index: number, whole: string, where: string): ParsedParam {
@@ -110,9 +114,18 @@ function parseParam(tokens: Token[], index: number, whole: string, where: string
   }
   let name = `arg${index}`;
   const last = toks[toks.length - 1];
-  if (toks.length > 1 && isIdent(last) && !kTypeWords.has(last) && !kQualifiers.has(last) && !(last in kDirections)) {
+  if (
+    toks.length > 1 &&
+    isIdent(last) &&
+    !kTypeWords.has(last) &&
+    !kQualifiers.has(last) &&
+    !(last in kDirections) &&
+    !kNullability.has(last)
+  ) {
     const rest = toks.slice(0, -1);
-    const restHasType = rest.some((t) => isIdent(t) && !kQualifiers.has(t) && !(t in kDirections) && !kTagKeywords.has(t));
+    const restHasType = rest.some(
+      (t) => isIdent(t) && !kQualifiers.has(t) && !(t in kDirections) && !kTagKeywords.has(t) && !kNullability.has(t),
+    );
     if (restHasType) {
       name = last;
       toks.pop();
@@ -150,11 +163,14 @@ export function parsePrototype(text: string, where = 'bind()'): ParsedPrototype 
         `Declare it with ffikit.callbackType('void Cb(int x)') and write 'Cb *cb'.`,
     );
   }
-  if (inner.includes('...')) {
-    throw declarationError(
-      `${where}: '${whole}' is variadic; variadic functions are not supported. Declare one prototype per argument list you call it with.`,
-    );
+  const variadic = inner[inner.length - 1] === '...';
+  if (variadic) {
+    inner.pop();
+    if (inner[inner.length - 1] !== ',')
+      throw declarationError(`${where}: cannot parse '${whole}': '...' must follow at least one parameter.`);
+    inner.pop();
   }
+  if (inner.includes('...')) throw declarationError(`${where}: cannot parse '${whole}': '...' can only end the parameter list.`);
   const result = parseTypeTokens(head.slice(0, -1), whole, where);
   if (result.direction !== 'in') throw declarationError(`${where}: cannot parse '${whole}': direction markers apply to parameters only.`);
 
@@ -187,5 +203,5 @@ export function parsePrototype(text: string, where = 'bind()'): ParsedPrototype 
     if (seen.has(p.name)) throw declarationError(`${where}: '${whole}': parameter name '${p.name}' is used twice.`);
     seen.add(p.name);
   }
-  return { name, result, params, text: whole };
+  return { name, result, params, variadic, text: whole };
 }

@@ -66,9 +66,15 @@ export function managedPointer(
   return ptr === 0n ? null : ptr;
 }
 
-/** A bigint address as C gave it: checked against the pointer range, 0n passes NULL. */
+const kMinSigned = -(1n << 63n);
+
+/**
+ * A bigint address as C gave it: 0n passes NULL, and a negative bigint is its two's complement (so
+ * `(void *)-1`, SQLITE_TRANSIENT, is `-1n`).
+ */
 export function rawPointer(fn: string, param: string, expected: string, x: bigint): bigint | null {
-  if (x < 0n || x > kMaxPointer) throw argumentError(fn, param, `${expected} (a bigint address must be in [0, 2**64))`, x);
+  if (x < kMinSigned || x > kMaxPointer) throw argumentError(fn, param, `${expected} (a bigint address must be in [-(2**63), 2**64))`, x);
+  if (x < 0n) return x + (1n << 64n);
   return x === 0n ? null : x;
 }
 

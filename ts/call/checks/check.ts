@@ -19,6 +19,8 @@ export interface PointerOptions {
 export interface ParamCheck {
   readonly name: string;
   readonly fast: ((arg: string) => string) | null;
+  /** What C gets when `fast` holds (default: the argument itself), e.g. a handle's address. */
+  readonly fastValue?: (arg: string) => string;
   readonly convert: (x: unknown, scope: CallScope) => unknown;
   /** True when `convert` uses the call scope (pins ManagedArrays, runs transient callbacks). */
   readonly usesScope: boolean;

@@ -6,7 +6,7 @@ import type { ParsedParam } from '../../declare/prototype';
 import { rawPointer, typedPointerCheck, voidPointerCheck } from './buffers';
 import { callbackCheck } from './callback-args';
 import type { ParamCheck, PointerOptions } from './check';
-import { opaquePointerCheck, structCheck } from './records';
+import { handleCheck, opaquePointerCheck, structCheck } from './records';
 
 function stringCheck(fn: string, p: ParsedParam): ParamCheck {
   return {
@@ -70,6 +70,7 @@ function namedPointerCheck(fn: string, p: ParsedParam, named: CType, options: Po
   if (named.kind === 'struct' && t.pointer === 1) return structCheck(fn, p, named, isOut ? 'out' : 'in');
   if (named.kind === 'callback' && t.pointer === 1) return callbackCheck(fn, p, named);
   if (t.pointer >= 2 || isOut) return multiPointerCheck(fn, p);
+  if (named.kind === 'opaque') return handleCheck(fn, p, named.name);
   return opaquePointerCheck(fn, p, `a ${named.name} pointer (bigint address as C returned it) or null`);
 }
 
