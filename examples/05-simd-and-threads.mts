@@ -1,7 +1,7 @@
 // Example: runtime-dispatched SIMD kernels (active ISA and speedup) and the thread-safety race vs the lock.
 import * as ffikit from 'ffikit';
 
-import { fixturePaths } from '../tests/fixtures/build.js';
+import { exampleLibrary } from './native/build.js';
 
 using ref = ffikit.reference();
 const initial = ref.simdLevel;
@@ -28,17 +28,39 @@ for (const [isa, ns] of Object.entries(times)) {
 console.log(`dot = ${ref.simdDot(a, b)}, sum = ${ref.simdSum(a)} (accumulated in double)`);
 
 // The seed's lost update: N threads increment a shared counter; without the lock some increments vanish.
-const race = ffikit.load(fixturePaths().race);
-const r = race.bind({
-  race_unlocked: 'uint64_t race_unlocked(int threads, int iterations)',
-  race_locked: 'uint64_t race_locked(int threads, int iterations)',
-  hammer_reference: 'int hammer_reference(const char *library_path, int threads, int iterations, _Out_ uint64_t *calls)',
+// examples/native/lost-update.c races on purpose, so it is built for the examples, not shipped.
+using race = ffikit.load(exampleLibrary('lost-update'));
+const counter = race.bind({
+  count_unlocked: 'uint64_t count_unlocked(int threads, int iterations)',
+  count_locked: 'uint64_t count_locked(int threads, int iterations)',
 });
 const threads = 4;
 const iterations = 1000;
-console.log(`without a lock: ${r.race_unlocked(threads, iterations)} of ${threads * iterations} increments survived`);
-console.log(`with a mutex:   ${r.race_locked(threads, iterations)} of ${threads * iterations}`);
-const calls: [number | bigint] = [0];
-r.hammer_reference(ref.path, 8, 5000, calls);
-console.log(`thread_safe_process from 8 native threads x 5000 calls: the singleton counted ${calls[0]} (expected ${8 * 5000})`);
-race.close();
+console.log(`without a lock: ${counter.count_unlocked(threads, iterations)} of ${threads * iterations} increments survived`);
+console.log(`with a mutex:   ${counter.count_locked(threads, iterations)} of ${threads * iterations}`);
+
+// The reference library guards its Processor with a mutex: 4 pool threads calling it at once lose nothing.
+// The workers load the same file as `ref`, so they share its Processor.
+await using pool = new ffikit.ThreadPoolExecutor({
+  library: { reference: true },
+  bind: {
+    thread_safe_process: {
+      fn: 'int32_t thread_safe_process(const double *data, size_t len)',
+      errcheck: ffikit.ReferenceErrorCodes,
+      arrays: { data: { length: 'len' } },
+    },
+  },
+  workers: threads,
+});
+ref.processorReset();
+const calls = 500;
+const data = new Float64Array([1, 2, 3, 4]);
+await Promise.all(
+  Array.from({ length: threads }, async () => {
+    for (let i = 0; i < calls; i++) await pool.call('thread_safe_process', [data]);
+  }),
+);
+const stats = ref.processorStats();
+console.log(
+  `thread_safe_process from ${threads} threads x ${calls} calls: the Processor counted ${stats.calls} (expected ${threads * calls}), total ${stats.total}`,
+);

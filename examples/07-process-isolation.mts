@@ -1,10 +1,10 @@
 // Example: crash isolation with a ProcessPoolExecutor — a segfault in a native call rejects one task; the pool and this process carry on.
 import * as ffikit from 'ffikit';
 
-import { buildFixtures } from '../tests/fixtures/build.js';
+import { exampleLibrary } from './native/build.js';
 
-// A test fixture, not the shipped library: crash_now() writes through a NULL pointer (SIGSEGV).
-const library = buildFixtures().crash;
+// examples/native/misbehave.c, built for the examples (never shipped): crash_now() writes through NULL (SIGSEGV).
+const library = exampleLibrary('misbehave');
 
 await using pool = new ffikit.ProcessPoolExecutor({
   library,
@@ -29,7 +29,9 @@ const jobs: Array<[string, Promise<unknown>]> = [
 ];
 for (const [label, job] of jobs) {
   try {
-    console.log(`${label.padEnd(12)} -> ${await job}`);
+    const result = await job;
+    if (label === 'crash_now()') throw new Error(`crash_now() should have crashed its worker, got ${String(result)}`);
+    console.log(`${label.padEnd(12)} -> ${result}`);
   } catch (err) {
     if (!(err instanceof ffikit.NativeCrashError)) throw err;
     console.log(`${label.padEnd(12)} -> ${err.code}: signal ${err.signal}, exitCode ${err.exitCode}, fn ${err.fn}, pid ${err.pid}`);

@@ -1,4 +1,4 @@
-// Builds dist/: the CommonJS core with tsc, then a thin ESM wrapper re-exporting its named exports.
+// Builds dist/: the CommonJS core with tsc, a thin ESM wrapper re-exporting its named exports, and an executable cli.js.
 'use strict';
 
 const { execFileSync } = require('node:child_process');
@@ -24,4 +24,15 @@ fs.writeFileSync(
   path.join(dist, 'index.d.mts'),
   "// Types for the ESM entry point: the same API as the CommonJS core.\nexport * from './index.js';\n",
 );
-console.log(`dist/: CommonJS core + ESM wrapper (${names.length} exports)`);
+
+// dist/ was just recreated, so cli.js has the default mode 0644. npm sets the run bit on bins only when
+// it installs them: an app that installed this directory (a symlink) would get "Permission denied" from
+// `npx ffikit` after every rebuild here.
+const cli = path.join(dist, 'cli.js');
+if (!fs.readFileSync(cli, 'utf8').startsWith('#!/usr/bin/env node\n')) {
+  throw new Error(
+    "build-ts: expected dist/cli.js to start with '#!/usr/bin/env node', got another first line. Keep it first in ts/cli.ts.",
+  );
+}
+fs.chmodSync(cli, 0o755);
+console.log(`dist/: CommonJS core + ESM wrapper (${names.length} exports), cli.js executable`);

@@ -1,9 +1,11 @@
-// Runs every example in examples/ in order against the bundled reference library; stops at the first failure.
+// Builds the example libraries, then runs every example in examples/ in order; stops at the first failure.
 'use strict';
 
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+
+const { buildExamples } = require('../examples/native/build.js');
 
 const root = path.resolve(__dirname, '..');
 const dir = path.join(root, 'examples');
@@ -13,6 +15,16 @@ const examples = fs
   .filter((f) => /^\d\d-.*\.m?ts$/.test(f))
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
   .sort();
+
+// The native code some examples need (examples/native/*.c) is compiled first, so that a missing C
+// compiler fails here with one clear message rather than inside an example.
+try {
+  const built = Object.values(buildExamples()).map((f) => path.relative(root, f));
+  console.log(`example libraries: ${built.join(', ')}`);
+} catch (err) {
+  console.error(err.message);
+  process.exit(1);
+}
 
 const tsx = require.resolve('tsx/cli');
 for (const file of examples) {

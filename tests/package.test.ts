@@ -1,4 +1,5 @@
-// The npm package as a user gets it: pack, install the tarball into a scratch project, use it via require, import, types and the CLI.
+// The npm package as a user gets it: pack, install the tarball into a scratch project, use it via require, import, types and the CLI;
+// and a directory install of this checkout.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -20,6 +21,7 @@ let work: string;
 let proj: string;
 let tarball: string;
 let files: string[];
+let dirApp: string;
 
 function run(
   cmd: string,
@@ -41,6 +43,13 @@ beforeAll(() => {
   if (host?.skipped !== undefined)
     throw new Error(`prebuilds/${TAG} is not usable (${host.skipped}); run \`npm run prebuilds\` and commit it.`);
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'ffikit-package-'));
+  // An app that installed this checkout as a directory (a symlink), before dist/ is rebuilt below: the
+  // bin must survive the rebuild. --ignore-scripts: `prepare` (npm run build) would rebuild the native
+  // library too, while other test files use it.
+  dirApp = path.join(work, 'dir-app');
+  fs.mkdirSync(dirApp);
+  fs.writeFileSync(path.join(dirApp, 'package.json'), JSON.stringify({ name: 'dir-app', version: '1.0.0', private: true }));
+  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--no-package-lock', '--ignore-scripts', ROOT], dirApp);
   // dist/ is what ships, so build it from the current sources before packing.
   run(process.execPath, [path.join(ROOT, 'scripts', 'build-ts.js')], ROOT);
   ({ tarball, files } = pack(work));
@@ -155,5 +164,17 @@ export { level, isError };
     expect(chosen).toMatchObject({ source: 'prebuild', tag: TAG, integrity: 'ok' });
     expect(report.reference.loaded).toBe(true);
     expect(run(bin, ['--version'], proj).stdout.trim()).toBe(JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version);
+  });
+});
+
+describe('a directory install (npm install <checkout>)', () => {
+  it('links the checkout, and `npx ffikit doctor` still runs after dist/ was rebuilt (regression: Permission denied)', () => {
+    expect(fs.realpathSync(path.join(dirApp, 'node_modules', 'ffikit'))).toBe(fs.realpathSync(ROOT));
+    // npm set the run bit when it linked the bin; beforeAll rebuilt dist/ after that, so the build must set it.
+    const cli = path.join(ROOT, 'dist', 'cli.js');
+    expect(fs.statSync(cli).mode & 0o111).toBe(0o111);
+    expect(fs.readFileSync(cli, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
+    const report = JSON.parse(run('npx', ['--no', 'ffikit', 'doctor', '--json'], dirApp).stdout);
+    expect(report.reference.loaded).toBe(true);
   });
 });
