@@ -1,6 +1,4 @@
 // ProcessPoolExecutor: crash containment (only children ever crash), respawn, timeout kill, no leftover processes, copying arguments.
-import * as fs from 'node:fs';
-
 import { ArgumentError, ClosedError, NativeError } from '../../ts/core/errors';
 import { errorCodes } from '../../ts/declare/errcheck';
 import { NativeCrashError, TimeoutError } from '../../ts/executors/errors';
@@ -9,6 +7,7 @@ import { ManagedArray } from '../../ts/memory/managed-array';
 import { ReferenceErrorCodes } from '../../ts/reference/reference';
 import { fixturePaths } from '../fixtures/build';
 import { rejection } from '../helpers/rejection';
+import { alive, childrenOf } from './processes';
 
 const Codes = errorCodes({ OK: 0, E_BAD: [-7, 'bad thing'] });
 const bind = {
@@ -18,25 +17,6 @@ const bind = {
   fail_with: { fn: 'int fail_with(int status)', errcheck: Codes },
 } as const;
 const library = fixturePaths().crash;
-
-/** A process that is gone has no /proc entry (a zombie still has one). */
-const alive = (pid: number): boolean => fs.existsSync(`/proc/${pid}`);
-/** Our direct children that are still around (zombies included), from /proc. */
-function childrenOf(ppid: number): number[] {
-  return fs
-    .readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .filter((d) => {
-      try {
-        // Field 4 of /proc/<pid>/stat is the parent pid; the name in field 2 may contain spaces.
-        const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === ppid;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
 
 describe('crash containment', () => {
   const pool = new ProcessPoolExecutor({ library, bind, workers: 2 });
