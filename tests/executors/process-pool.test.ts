@@ -6,6 +6,7 @@ import { ProcessPoolExecutor } from '../../ts/executors/process-pool';
 import { ManagedArray } from '../../ts/memory/managed-array';
 import { ReferenceErrorCodes } from '../../ts/reference/reference';
 import { fixturePaths } from '../fixtures/build';
+import { childPool } from '../helpers/child-pool';
 import { rejection } from '../helpers/rejection';
 import { alive, childrenOf } from './processes';
 
@@ -98,6 +99,22 @@ describe('no leftover processes', () => {
       expect((r as PromiseRejectedResult).reason).toBeInstanceOf(ClosedError);
     }
     await expect(pool.call('add', [1, 1])).rejects.toThrow('the ProcessPoolExecutor was closed');
+  });
+
+  it('a script that exits while its workers are still loading: they exit quietly (no EPIPE error printed)', async () => {
+    const code = `const ffikit = require('./ts/index');
+const pool = new ffikit.ProcessPoolExecutor({ library: ${JSON.stringify(library)}, bind: { add: 'int add(int a, int b)' }, workers: 2 });
+console.log(JSON.stringify(pool.pids));
+setTimeout(() => process.exit(0), 20);`;
+    const r = await childPool(1)(code);
+    // The workers inherit the script's stderr: 'close' came once they had exited too.
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const pids = JSON.parse(r.stdout) as number[];
+    expect(pids).toHaveLength(2);
+    // Orphans are reaped by init, maybe a moment after they closed their stderr.
+    for (let i = 0; i < 50 && pids.some(alive); i++) await new Promise((res) => setTimeout(res, 100));
+    expect(pids.filter(alive)).toEqual([]);
   });
 });
 
