@@ -5,17 +5,20 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import * as ffikit from '../ts/index';
-import { libraryFileName } from '../ts/reference/prebuilds';
+import { libraryFileName, resolveReferenceLibrary } from '../ts/reference/prebuilds';
 import { ROOT } from './helpers/child';
 import { freshPrebuild } from './helpers/prebuilds';
 
 const CLI = path.join(ROOT, 'ts', 'cli.ts');
-const REF = (() => {
-  const ref = ffikit.reference();
-  const p = ref.path;
-  ref.close();
-  return p;
-})();
+/**
+ * The environment every child gets: jest's own, without the FFIKIT_* variables (and NODE_DEBUG) that
+ * would change which library loads or what is printed. Tests add what they exercise.
+ */
+const CHILD_ENV: NodeJS.ProcessEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([k]) => !k.startsWith('FFIKIT_') && k !== 'NODE_DEBUG'),
+);
+/** The reference library the children resolve (from CHILD_ENV, not from whatever jest was started with). */
+const REF = fs.realpathSync(resolveReferenceLibrary({ env: CHILD_ENV }).path);
 
 interface Run {
   status: number | null;
@@ -28,7 +31,7 @@ function cli(args: string[], env: NodeJS.ProcessEnv = {}, timeout = 30000): Run 
     cwd: ROOT,
     encoding: 'utf8',
     timeout,
-    env: { ...process.env, FFIKIT_LIBRARY_PATH: '', FFIKIT_FORCE_ISA: '', ...env },
+    env: { ...CHILD_ENV, ...env },
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -1,6 +1,4 @@
 // ProcessPoolExecutor: crash containment (only children ever crash), respawn, timeout kill, no leftover processes, copying arguments.
-import * as fs from 'node:fs';
-
 import { ArgumentError, ClosedError, NativeError } from '../../ts/core/errors';
 import { errorCodes } from '../../ts/declare/errcheck';
 import { NativeCrashError, TimeoutError } from '../../ts/executors/errors';
@@ -8,7 +6,9 @@ import { ProcessPoolExecutor } from '../../ts/executors/process-pool';
 import { ManagedArray } from '../../ts/memory/managed-array';
 import { ReferenceErrorCodes } from '../../ts/reference/reference';
 import { fixturePaths } from '../fixtures/build';
+import { childPool } from '../helpers/child-pool';
 import { rejection } from '../helpers/rejection';
+import { alive, childrenOf } from './processes';
 
 const Codes = errorCodes({ OK: 0, E_BAD: [-7, 'bad thing'] });
 const bind = {
@@ -18,25 +18,6 @@ const bind = {
   fail_with: { fn: 'int fail_with(int status)', errcheck: Codes },
 } as const;
 const library = fixturePaths().crash;
-
-/** A process that is gone has no /proc entry (a zombie still has one). */
-const alive = (pid: number): boolean => fs.existsSync(`/proc/${pid}`);
-/** Our direct children that are still around (zombies included), from /proc. */
-function childrenOf(ppid: number): number[] {
-  return fs
-    .readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .filter((d) => {
-      try {
-        // Field 4 of /proc/<pid>/stat is the parent pid; the name in field 2 may contain spaces.
-        const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === ppid;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
 
 describe('crash containment', () => {
   const pool = new ProcessPoolExecutor({ library, bind, workers: 2 });
@@ -118,6 +99,22 @@ describe('no leftover processes', () => {
       expect((r as PromiseRejectedResult).reason).toBeInstanceOf(ClosedError);
     }
     await expect(pool.call('add', [1, 1])).rejects.toThrow('the ProcessPoolExecutor was closed');
+  });
+
+  it('a script that exits while its workers are still loading: they exit quietly (no EPIPE error printed)', async () => {
+    const code = `const ffikit = require('./ts/index');
+const pool = new ffikit.ProcessPoolExecutor({ library: ${JSON.stringify(library)}, bind: { add: 'int add(int a, int b)' }, workers: 2 });
+console.log(JSON.stringify(pool.pids));
+setTimeout(() => process.exit(0), 20);`;
+    const r = await childPool(1)(code);
+    // The workers inherit the script's stderr: 'close' came once they had exited too.
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const pids = JSON.parse(r.stdout) as number[];
+    expect(pids).toHaveLength(2);
+    // Orphans are reaped by init, maybe a moment after they closed their stderr.
+    for (let i = 0; i < 50 && pids.some(alive); i++) await new Promise((res) => setTimeout(res, 100));
+    expect(pids.filter(alive)).toEqual([]);
   });
 });
 

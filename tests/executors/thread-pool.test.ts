@@ -211,11 +211,4 @@ describe('close(), terminate(), asyncDispose', () => {
     expect(p.closed).toBe(true);
     await expect(p.call('add', [1, 1])).rejects.toBeInstanceOf(ClosedError);
   });
-
-  it('a library whose worker cannot bind fails every task with that error', async () => {
-    const p = new ThreadPoolExecutor({ library, bind: { missing: 'int no_such_symbol(int x)' }, workers: 1 });
-    await expect(p.call('missing', [1])).rejects.toThrow("does not export 'no_such_symbol'");
-    await expect(p.call('missing', [1])).rejects.toBeInstanceOf(DeclarationError);
-    await p.close();
-  });
 });

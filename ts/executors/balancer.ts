@@ -19,6 +19,10 @@ export class Slot {
   exited: Promise<void> = Promise.resolve();
   /** Resolves `exited` (set for each new worker). */
   markExited: () => void = () => undefined;
+  /** The current worker answered `init` (ready or init-error): an exit before that is a startup failure. */
+  reported = false;
+  /** The executor killed the current worker: its exit says nothing about the library. */
+  killed = false;
 
   constructor(index: number) {
     this.index = index;

@@ -1,4 +1,4 @@
-// Executor errors: queue full, timeout, native crash, and how ffikit errors cross a thread or process boundary.
+// Executor errors: queue full, timeout, native crash, closed or terminated before ready, and how ffikit errors cross a thread or process boundary.
 
 import {
   ArgumentError,
@@ -120,6 +120,13 @@ export function executorClosedError(what: string, executor: string, terminated: 
   );
 }
 
+/** `terminate()` stopped the workers before every one had answered whether it could load and bind. */
+export function notReadyError(executor: string, library: string): ClosedError {
+  return new ClosedError(
+    `${executor}.ready: the ${executor} was terminated before every worker had loaded ${library} and bound its functions, so whether they could is unknown. Await ready before terminate() to find out.`,
+  );
+}
+
 /** An error as it crosses a thread or process boundary (structured-clone safe). */
 export interface WireError {
   readonly name: string;
@@ -127,12 +134,17 @@ export interface WireError {
   readonly code?: string;
   readonly stack?: string;
   readonly props: Readonly<Record<string, unknown>>;
+  /** The error's `.cause`, when it is an Error (a few levels at most). */
+  readonly cause?: WireError;
 }
 
 const kProps = ['status', 'statusName', 'fn', 'reason', 'path', 'signal', 'exitCode', 'pid', 'timeoutMs', 'started', 'maxQueue'];
 
-/** Flattens an error for postMessage/IPC: class name, code, message and the known extra properties. */
-export function toWireError(err: unknown): WireError {
+/** How many `.cause` levels cross: enough for a load error's dlopen/ENOENT detail, never a cycle. */
+const kCauseDepth = 3;
+
+/** Flattens an error for postMessage/IPC: class name, code, message, the known extra properties and its cause. */
+export function toWireError(err: unknown, depth = 0): WireError {
   if (!(err instanceof Error)) return { name: 'Error', message: `a non-Error value was thrown: ${String(err)}`, props: {} };
   const props: Record<string, unknown> = {};
   for (const key of kProps) {
@@ -140,19 +152,21 @@ export function toWireError(err: unknown): WireError {
     if (v !== undefined && typeof v !== 'function' && typeof v !== 'object') props[key] = v;
   }
   const code = (err as { code?: unknown }).code;
+  const cause = depth < kCauseDepth && err.cause instanceof Error ? toWireError(err.cause, depth + 1) : undefined;
   return {
     name: err.name,
     message: err.message,
     ...(typeof code === 'string' ? { code } : {}),
     ...(err.stack ? { stack: err.stack } : {}),
     props,
+    ...(cause ? { cause } : {}),
   };
 }
 
 /**
  * Rebuilds the ffikit error class a worker threw, so `instanceof NativeError` and `.status` work on
  * the caller's side. Other errors become plain Errors keeping name, code and message. The worker's
- * stack is kept under the caller's, after a `-- in the worker --` marker.
+ * stack is kept under the caller's, after a `-- in the worker --` marker; its cause becomes `.cause`.
  */
 export function fromWireError(wire: WireError, where: string): Error {
   const p = wire.props;
@@ -193,5 +207,7 @@ export function fromWireError(wire: WireError, where: string): Error {
     const remote = wire.stack.split('\n').slice(1).join('\n');
     err.stack = `${err.stack ?? `${err.name}: ${err.message}`}\n    -- in the ${where} --\n${remote}`;
   }
+  // Defined as the Error constructor defines it (own, not enumerable), whatever the class' constructor takes.
+  if (wire.cause) Object.defineProperty(err, 'cause', { value: fromWireError(wire.cause, where), configurable: true, writable: true });
   return err;
 }

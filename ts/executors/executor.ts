@@ -5,7 +5,7 @@ import '../core/polyfills';
 import { argumentError } from '../core/errors';
 import type { BindSpec, Bound } from '../call/infer';
 import { debug } from '../core/debug';
-import { executorClosedError, queueFullError, timeoutError } from './errors';
+import { executorClosedError, notReadyError, queueFullError, timeoutError } from './errors';
 import { runMap, streamMap, type ChunkRunner } from './map';
 import { preparePayload, type Mode, type Payload } from './marshal';
 import { normalizeOptions, taskOptions, type FunctionPlan, type MapOptions, type NormalizedOptions, type TaskOptions } from './options';
@@ -41,6 +41,13 @@ export abstract class Executor<S extends BindSpec = BindSpec> implements AsyncDi
   #pumping = false;
   #resolveStopped!: () => void;
   readonly #whenStopped = new Promise<void>((resolve) => (this.#resolveStopped = resolve));
+  #readySettled = false;
+  #resolveReady!: () => void;
+  #rejectReady!: (err: unknown) => void;
+  readonly #ready = new Promise<void>((resolve, reject) => {
+    this.#resolveReady = resolve;
+    this.#rejectReady = reject;
+  });
 
   /** @internal */
   protected constructor(label: string, mode: Mode, spawn: Spawner, options: unknown) {
@@ -59,13 +66,38 @@ export abstract class Executor<S extends BindSpec = BindSpec> implements AsyncDi
         this.#pump();
       },
     };
+    // Nobody has to look at `ready`: a startup failure also rejects every call, so it must not be an unhandled rejection.
+    this.#ready.catch(() => undefined);
     const { workers, serial, worker } = this.#opts;
     this.#workers = new WorkerSet(label, mode, spawn, worker, workers, serial, {
       pump: () => this.#pump(),
+      ready: () => this.#settleReady(),
       broken: (err) => this.#break(err),
     });
     this.#workers.startAll();
     this.#updateRef();
+  }
+
+  /**
+   * Settles once the workers have started: resolves when every initial worker has loaded the library
+   * and bound every function of `bind` (calls may be submitted before; they queue meanwhile).
+   *
+   * Rejects when a worker cannot: with the {@link LibraryLoadError} (`.reason`, `.path`) or
+   * {@link DeclarationError} (a symbol the library does not export) the worker hit, rebuilt on this
+   * thread as the same class with the same `.code` and message (the worker's own cause, when it had
+   * one, as `.cause`), or with NativeCrashError when loading the library killed a worker. The pool is
+   * then unusable: every call, queued or made later, rejects with this very error object, and its
+   * workers are stopped (`close()` and `terminate()` still resolve once they have exited).
+   * `terminate()` before every worker answered rejects it with ClosedError.
+   *
+   * The same promise every time; never an unhandled rejection when left unobserved. While it is
+   * pending it keeps the event loop alive, so `await pool.ready` works on its own.
+   * @example
+   * const pool = new ffikit.ThreadPoolExecutor({ library: './libfoo.so', bind: { add: 'int add(int a, int b)' } });
+   * await pool.ready; // DeclarationError here if libfoo.so does not export add
+   */
+  get ready(): Promise<void> {
+    return this.#ready;
   }
 
   /** Number of workers. */
@@ -100,7 +132,8 @@ export abstract class Executor<S extends BindSpec = BindSpec> implements AsyncDi
    * SharedArrayBuffer-backed ones and ManagedArrays are shared with thread workers).
    * @param options `signal` and `timeoutMs` cancel it (see {@link TaskOptions}).
    * @returns The function's result; rejects with its NativeError or ArgumentError, TimeoutError,
-   * `signal.reason`, QueueFullError, ClosedError, or NativeCrashError (process pools).
+   * `signal.reason`, QueueFullError, ClosedError, NativeCrashError (process pools), or the error
+   * {@link Executor.ready} rejected with when the workers could not load the library or bind.
    * @example
    * await using pool = new ffikit.ThreadPoolExecutor({ library: './libfoo.so', bind: { add: 'int add(int a, int b)' } });
    * await pool.call('add', [2, 3]); // 5
@@ -303,11 +336,21 @@ export abstract class Executor<S extends BindSpec = BindSpec> implements AsyncDi
     return this.#queue.size === 0 && this.#queue.waitingCount === 0 && this.#feeders === 0 && this.#workers.balancer.busy === 0;
   }
 
+  /** Resolves `ready`, or rejects it with `failure.err`; only the first outcome counts. */
+  #settleReady(failure?: { readonly err: unknown }): void {
+    if (this.#readySettled) return;
+    this.#readySettled = true;
+    if (failure === undefined) this.#resolveReady();
+    else this.#rejectReady(failure.err);
+    this.#updateRef();
+  }
+
   /** A worker could not start (bad library, missing symbol): fail everything now and from now on. */
   #break(err: unknown): void {
     if (this.#broken !== undefined) return;
     this.#broken = err;
     debug('%s: unusable: %s', this.#label, (err as Error)?.message);
+    this.#settleReady({ err });
     for (const task of this.#queue.drain()) this.#drop(task, err);
     this.#workers.failRunning(() => err);
     this.#stop(true);
@@ -322,15 +365,17 @@ export abstract class Executor<S extends BindSpec = BindSpec> implements AsyncDi
     this.#updateRef();
     if (!first) return;
     void exited.then(() => {
+      // Only terminate() stops workers that never answered `init` (close() lets them answer first).
+      if (!this.#readySettled) this.#settleReady({ err: notReadyError(this.#label, this.#opts.worker.library.path) });
       this.#stopped = true;
       this.#updateRef();
       this.#resolveStopped();
     });
   }
 
-  /** Keeps the event loop alive only while there is work (or a close in progress). */
+  /** Keeps the event loop alive only while there is work, a close in progress, or `ready` pending. */
   #updateRef(): void {
-    this.#workers.setRef(!this.#stopped && (!this.#idle() || this.#stopping));
+    this.#workers.setRef(!this.#stopped && (!this.#idle() || this.#stopping || !this.#readySettled));
   }
 }
 

@@ -59,6 +59,9 @@ function spawnProcess(events: WorkerEvents): WorkerHandle {
  * their address means nothing in another process. Pointers returned by a worker are only valid there.
  * close() and terminate() wait until every child has exited (no zombies). A child whose parent dies
  * exits as soon as it is not inside a native call.
+ *
+ * Workers load the library in the background: `await pool.ready` to learn that they all could, or the
+ * LibraryLoadError / DeclarationError (missing symbol) that stops them; every call then rejects with it.
  * @example
  * await using pool = new ffikit.ProcessPoolExecutor({ library: './libplugin.so', bind: { run: 'int run(int job)' } });
  * try {

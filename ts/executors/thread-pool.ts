@@ -40,6 +40,9 @@ function spawnThread(events: WorkerEvents): WorkerHandle {
  *
  * The library must be thread-safe for `policy: 'parallel'` (all workers share one loaded copy of it
  * in this process); use `policy: 'serial'` otherwise.
+ *
+ * Workers load the library in the background: `await pool.ready` to learn that they all could, or the
+ * LibraryLoadError / DeclarationError (missing symbol) that stops them; every call then rejects with it.
  * @example
  * await using pool = new ffikit.ThreadPoolExecutor({
  *   library: { reference: true },

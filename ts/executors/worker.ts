@@ -191,7 +191,11 @@ if (parentPort !== null) {
   const send: Send = (msg, transfer) => port.postMessage(msg, transfer ?? []);
   port.on('message', (msg: ToWorker) => handle(msg, send, () => port.close()));
 } else if (typeof process.send === 'function') {
-  const send: Send = (msg) => void process.send?.(msg);
+  const send: Send = (msg) => {
+    // The executor's process may be gone (it exited without close()): an unanswered send is no
+    // error worth printing, and without a callback Node would throw it as an 'error' event (EPIPE).
+    if (process.connected) process.send?.(msg, undefined, undefined, () => undefined);
+  };
   let leaving = false;
   process.on('message', (msg: ToWorker) =>
     handle(msg, send, () => {

@@ -14,6 +14,8 @@ import type { Spawner, WorkerHandle } from './worker-handle';
 export interface WorkerHost {
   /** A worker became ready or free: dispatch what is queued. */
   pump(): void;
+  /** Every initial worker has loaded the library and bound the functions. */
+  ready(): void;
   /** A worker could not start (bad library, missing symbol): nothing will ever run. */
   broken(err: unknown): void;
 }
@@ -27,6 +29,8 @@ export class WorkerSet {
   readonly #config: WorkerConfig;
   readonly #host: WorkerHost;
   readonly #where: string;
+  /** Slots whose first worker reported ready (respawned workers do not count again). */
+  readonly #readied = new Set<number>();
   #stopping = false;
   #refed = true;
 
@@ -85,7 +89,8 @@ export class WorkerSet {
 
   /** Kills the worker running `task` (process pools: the only way to stop a running native call). */
   kill(task: Task): void {
-    this.balancer.slotOf(task)?.handle?.kill();
+    const slot = this.balancer.slotOf(task);
+    if (slot !== undefined) this.#kill(slot);
   }
 
   /** Rejects every running task (their workers are about to be stopped). */
@@ -100,12 +105,13 @@ export class WorkerSet {
       const h = slot.handle;
       if (h === undefined || (slot.state === 'stopping' && !kill)) continue;
       slot.state = 'stopping';
-      if (kill) h.kill();
+      if (kill) this.#kill(slot);
       else {
+        // A worker still loading answers `init` first: a close() right after construction still learns whether it could.
         try {
           h.send({ t: 'exit' }, []);
         } catch {
-          h.kill();
+          this.#kill(slot);
         }
       }
     }
@@ -122,6 +128,12 @@ export class WorkerSet {
     }
   }
 
+  #kill(slot: Slot): void {
+    if (slot.handle === undefined) return;
+    slot.killed = true;
+    slot.handle.kill();
+  }
+
   #start(slot: Slot): void {
     let handle: WorkerHandle;
     try {
@@ -136,6 +148,8 @@ export class WorkerSet {
     }
     slot.handle = handle;
     slot.state = 'starting';
+    slot.reported = false;
+    slot.killed = false;
     slot.exited = new Promise<void>((resolve) => (slot.markExited = resolve));
     if (!this.#refed) handle.unref();
     handle.send({ t: 'init', config: this.#config }, []);
@@ -144,9 +158,13 @@ export class WorkerSet {
   #onMessage(slot: Slot, handle: WorkerHandle, msg: FromWorker): void {
     if (slot.handle !== handle) return;
     if (msg.t === 'ready') {
+      slot.reported = true;
       if (slot.state === 'starting') slot.state = 'idle';
       debug('%s: worker %d ready (pid %d)', this.#label, slot.index, msg.pid);
+      this.#readied.add(slot.index);
+      if (this.#readied.size === this.balancer.slots.length) this.#host.ready();
     } else if (msg.t === 'init-error') {
+      slot.reported = true;
       this.#host.broken(fromWireError(msg.error, this.#where));
     } else {
       this.#complete(slot, msg);
@@ -175,14 +193,16 @@ export class WorkerSet {
   #onError(slot: Slot, handle: WorkerHandle, err: Error): void {
     if (slot.handle !== handle) return;
     debug('%s: worker %d failed: %s', this.#label, slot.index, err.message);
-    if (slot.state === 'starting') this.#host.broken(err);
+    if (!slot.reported && !slot.killed) this.#host.broken(err);
     else slot.task?.fail(err);
   }
 
   #onExit(slot: Slot, handle: WorkerHandle, code: number | null, signal: NodeJS.Signals | null): void {
     if (slot.handle !== handle) return;
     const task = slot.task;
-    const wasStarting = slot.state === 'starting';
+    // Gone before answering `init`, and not by our hand: loading or binding the library killed it
+    // (even during a close(), which lets every worker answer `init` first).
+    const diedStarting = !slot.reported && !slot.killed;
     const expected = slot.state === 'stopping' || this.#stopping;
     slot.handle = undefined;
     slot.task = undefined;
@@ -193,12 +213,13 @@ export class WorkerSet {
       // Only now can nothing touch the task's memory any more (a thread may outlive its timeout).
       task.release();
     }
-    if (expected) return;
-    debug('%s: worker %d (pid %d) exited (code %s, signal %s)', this.#label, slot.index, handle.pid, code, signal);
-    if (wasStarting) {
+    if (diedStarting) {
+      debug('%s: worker %d (pid %d) died while starting (code %s, signal %s)', this.#label, slot.index, handle.pid, code, signal);
       this.#host.broken(startupCrashError(this.#config.library.path, signal, code, handle.pid));
       return;
     }
+    if (expected) return;
+    debug('%s: worker %d (pid %d) exited (code %s, signal %s)', this.#label, slot.index, handle.pid, code, signal);
     this.#start(slot);
     this.#host.pump();
   }
