@@ -14,6 +14,7 @@ import {
 import * as native from '../native/koffi';
 import { namedType, type CType } from '../declare/named-types';
 import { callbackReturn, kRefused, type CallbackReturn } from './return-check';
+import { holdLoop, lingerAtExit, releaseLoop, stopLingering } from './foreign-threads';
 
 export { CallbackLimitError } from '../core/errors';
 
@@ -35,24 +36,6 @@ export interface RegisterOptions {
 const kTrampolines = 8192;
 const kTransientReserve = 192;
 const live = new Set<RegisteredCallback>();
-
-// While a foreign-thread callback is registered, a native thread may call into JS at any moment; if
-// the process ended naturally meanwhile, Node would free its environment under that thread (a crash,
-// observed). So such a registration keeps the event loop alive, like an open server socket, until
-// its trampoline is released (dispose with { stopped: true }, EventSource.stop(), or lib.close()).
-let foreignRegistrations = 0;
-let keepAlive: ReturnType<typeof setInterval> | undefined;
-
-function holdLoop(): void {
-  if (foreignRegistrations++ === 0) keepAlive = setInterval(() => undefined, 2 ** 30);
-}
-
-function releaseLoop(): void {
-  if (--foreignRegistrations === 0 && keepAlive !== undefined) {
-    clearInterval(keepAlive);
-    keepAlive = undefined;
-  }
-}
 
 /** Registered callbacks currently alive (for leak checks). */
 export function registeredCallbackCount(): number {
@@ -166,18 +149,24 @@ export class RegisteredCallback extends EventEmitter implements Disposable {
    * - `thread: 'main'` callbacks: now. C must not call it afterwards: a call through a freed
    *   trampoline throws where the FFI layer can tell, but a later registration may reuse the slot.
    * - `thread: 'any'` callbacks: a native thread may still be calling it, so the trampoline stays
-   *   (calls become no-ops) until the library is closed — or now, with `{ stopped: true }`, once
-   *   you know the native side has stopped and joined its threads. Until then the registration
-   *   keeps the process alive (a native thread calling into a torn-down process would crash it).
+   *   (calls become no-ops, and its slot cannot go to another callback) until the library is
+   *   closed, or now with `{ stopped: true }` once you know the native side has stopped and joined
+   *   its threads. From dispose() on, the callback no longer keeps the process alive; if it is
+   *   still not released when the process exits, ffikit warns once per callback type
+   *   (`FFIKIT_CALLBACK_AT_EXIT`) and ends the process in a way a native thread calling in cannot crash.
+   * @param options `stopped: true`: the native side can no longer call it; release the trampoline now.
    */
   dispose(options: { stopped?: boolean } = {}): void {
+    const stopped = options.stopped === true;
     if (this.#pointer === null) {
-      if (options.stopped === true) this.#unregister();
+      if (stopped) this.#unregister();
       return;
     }
     this.#pointer = null;
     this.#fn = null;
-    if (this.thread === 'main' || options.stopped === true) this.#unregister();
+    if (this.thread === 'main' || stopped) this.#unregister();
+    else lingerAtExit(this);
+    if (this.thread === 'any') releaseLoop();
   }
 
   /** @internal the library was unloaded: nothing can call the trampoline any more */
@@ -190,9 +179,9 @@ export class RegisteredCallback extends EventEmitter implements Disposable {
     if (ptr === null) return;
     this.#native = null;
     live.delete(this);
+    stopLingering(this);
     this.#release(this);
     native.unregisterCallback(ptr);
-    if (this.thread === 'any') releaseLoop();
   }
 
   [Symbol.dispose](): void {

@@ -188,7 +188,7 @@ export function closedError(what: string, library?: string): ClosedError {
   );
 }
 
-// ---- Callbacks (registered callbacks, callback return values) ----
+// ---- Callbacks (registered callbacks, callback return values, foreign-thread callbacks at exit) ----
 
 /** Thrown when registering more callbacks than the FFI layer has trampolines for. */
 export class CallbackLimitError extends FfikitError {
@@ -241,4 +241,19 @@ export function callbackReturnError(
     `${where}: expected ${subject} to return ${expected}, got ${describeValue(value)}. ${hint} C received ${received} instead.`,
     undefined,
   );
+}
+
+/**
+ * The warning issued at exit for foreign-thread callbacks that were disposed but not released: a
+ * native thread may still call them. Built here (not by process.emitWarning, which defers to a tick
+ * that never comes during 'exit') so it can be emitted synchronously.
+ */
+export function callbackAtExitWarning(typeName: string, count: number): Error & { code: string } {
+  const one = count === 1;
+  const warning = new Error(
+    `${typeName}: ${one ? 'a foreign-thread callback was' : `${count} foreign-thread callbacks were`} disposed but not released at exit, so a native thread may still call ${one ? 'it' : 'them'}; ffikit ended the process without tearing down Node's environment under that thread. Once the native side has stopped and joined its threads, call dispose({ stopped: true }) or lib.close().`,
+  ) as Error & { code: string };
+  warning.name = 'CallbackWarning';
+  warning.code = 'FFIKIT_CALLBACK_AT_EXIT';
+  return warning;
 }
