@@ -3,9 +3,20 @@
 import { EventEmitter } from 'node:events';
 
 import '../core/polyfills';
-import { argumentError, CallbackError, DeclarationError, describeValue, DisposedError, FfikitError } from '../core/errors';
+import {
+  argumentError,
+  callbackDisposedError,
+  callbackLimitError,
+  callbackThrewError,
+  foreignCallbackResultError,
+  type CallbackError,
+} from '../core/errors';
 import * as native from '../native/koffi';
 import { namedType, type CType } from '../declare/named-types';
+import { callbackReturn, kRefused, type CallbackReturn } from './return-check';
+import { holdLoop, lingerAtExit, releaseLoop, stopLingering } from './foreign-threads';
+
+export { CallbackLimitError } from '../core/errors';
 
 /** Options of {@link Library.register}. */
 export interface RegisterOptions {
@@ -20,36 +31,11 @@ export interface RegisterOptions {
   readonly onError?: (error: CallbackError) => void;
 }
 
-/** Thrown when registering more callbacks than the FFI layer has trampolines for. */
-export class CallbackLimitError extends FfikitError {
-  constructor(message: string) {
-    super('ERR_FFIKIT_CALLBACK_LIMIT', message);
-  }
-}
-
 // koffi has 8192 trampolines in all; transient callbacks (JS functions passed for one call) need
 // some during calls, so registrations stop short of the limit with an error of our own.
 const kTrampolines = 8192;
 const kTransientReserve = 192;
 const live = new Set<RegisteredCallback>();
-
-// While a foreign-thread callback is registered, a native thread may call into JS at any moment; if
-// the process ended naturally meanwhile, Node would free its environment under that thread (a crash,
-// observed). So such a registration keeps the event loop alive, like an open server socket, until
-// its trampoline is released (dispose with { stopped: true }, EventSource.stop(), or lib.close()).
-let foreignRegistrations = 0;
-let keepAlive: ReturnType<typeof setInterval> | undefined;
-
-function holdLoop(): void {
-  if (foreignRegistrations++ === 0) keepAlive = setInterval(() => undefined, 2 ** 30);
-}
-
-function releaseLoop(): void {
-  if (--foreignRegistrations === 0 && keepAlive !== undefined) {
-    clearInterval(keepAlive);
-    keepAlive = undefined;
-  }
-}
 
 /** Registered callbacks currently alive (for leak checks). */
 export function registeredCallbackCount(): number {
@@ -61,38 +47,29 @@ export function callbackCapacity(): number {
   return kTrampolines - kTransientReserve;
 }
 
+/** What a `'main'` callback did wrong while C was running it, with the error for each way it surfaces. */
+interface Failure {
+  /** The error the native call that was running throws (`where` is `fn()`). */
+  readonly claimed: (where: string) => CallbackError;
+  /** The error reported when no call claims it (C called the callback from elsewhere). */
+  readonly unclaimed: () => CallbackError;
+}
+
 /**
- * An exception a `'main'` callback threw while C was running it. The sync wrapper that made the
- * native call claims it right after the call returns; if none does (C called it from elsewhere),
- * it is reported through the callback's error channel on the next microtask.
+ * A `'main'` callback that threw or returned a value C cannot take while C was running it. The sync
+ * wrapper that made the native call claims it right after the call returns; if none does (C called
+ * it from elsewhere), it is reported through the callback's error channel on the next microtask.
  */
-export const pendingCallbackError: { threw: boolean; error: unknown; owner: RegisteredCallback | null } = {
-  threw: false,
-  error: undefined,
-  owner: null,
-};
+export const pendingCallbackError: { threw: boolean; failure: Failure | null } = { threw: false, failure: null };
 
 /** Takes the pending error for the call `fn` that just returned (called by generated wrappers). */
 export function claimCallbackError(fn: string): CallbackError {
-  const { error, owner } = pendingCallbackError;
+  const { failure } = pendingCallbackError;
   pendingCallbackError.threw = false;
-  pendingCallbackError.error = undefined;
-  pendingCallbackError.owner = null;
-  return callbackError(`${fn}(): the registered callback ${owner?.type.name ?? ''} threw during the native call`, error);
-}
-
-function callbackError(prefix: string, cause: unknown, after = 'the call completed'): CallbackError {
-  const what = cause instanceof Error ? `${cause.name}: ${cause.message}` : describeValue(cause);
-  return new CallbackError(`${prefix} (${what}); ${after} and the error is attached as .cause.`, cause);
-}
-
-function neutralResult(type: CType): unknown {
-  const r = type.proto?.result;
-  if (!r || (r.pointer === 0 && r.prim?.kind === 'void')) return undefined;
-  if (r.pointer > 0) return null;
-  if (r.prim?.kind === 'bool') return false;
-  if (r.prim?.kind === 'int' && r.prim.size === 8) return 0n;
-  return 0;
+  pendingCallbackError.failure = null;
+  return failure
+    ? failure.claimed(`${fn}()`)
+    : callbackThrewError(`${fn}(): a registered callback failed during the native call`, undefined, 'the call completed');
 }
 
 /**
@@ -102,8 +79,9 @@ function neutralResult(type: CType): unknown {
  * protocol: stop the native source, join its threads off the main thread (an `.async` call), then
  * dispose, then close the library.
  *
- * Errors the callback throws never unwind through C; they surface as CallbackError from the JS call
- * that was running, or else as an `'error'` event, the `onError` option, or a process warning.
+ * Errors never unwind through C: an exception, or a return value the C return type cannot take, gives
+ * C a neutral value (0, false, NULL) and surfaces as CallbackError from the JS call that was running,
+ * or else as an `'error'` event, the `onError` option, or a process warning.
  */
 export class RegisteredCallback extends EventEmitter implements Disposable {
   /** The callback type. */
@@ -125,18 +103,26 @@ export class RegisteredCallback extends EventEmitter implements Disposable {
     this.#fn = fn;
     this.#onError = options.onError;
     this.#release = release;
-    const fallback = neutralResult(type);
+    const returns = callbackReturn(type);
+    const fallback = returns?.neutral;
     // The trampoline calls this wrapper, never the user's function directly: after dispose() it
-    // turns into a no-op, and an exception becomes a report instead of unwinding through C.
+    // turns into a no-op, and an exception or a wrong return value becomes a report instead of an
+    // exception raised inside C's call.
     const invoke = (...args: unknown[]): unknown => {
       const user = this.#fn;
       if (user === null) return fallback;
+      let value: unknown;
       try {
-        return user(...args);
+        value = user(...args);
       } catch (err) {
-        this.#failed(err);
+        this.#failed(err, null);
         return fallback;
       }
+      if (returns === null) return undefined;
+      const out = returns.normalise(value);
+      if (out !== kRefused) return out;
+      this.#failed(value, returns);
+      return fallback;
     };
     this.#pointer = native.registerCallback(invoke, type.name);
     this.#native = this.#pointer;
@@ -149,7 +135,7 @@ export class RegisteredCallback extends EventEmitter implements Disposable {
    * @throws {DisposedError} after dispose().
    */
   get pointer(): bigint {
-    if (this.#pointer === null) throw new DisposedError(`RegisteredCallback(${this.type.name}).pointer: the callback was disposed.`);
+    if (this.#pointer === null) throw callbackDisposedError(`RegisteredCallback(${this.type.name}).pointer`, this.type.name);
     return this.#pointer;
   }
 
@@ -163,18 +149,24 @@ export class RegisteredCallback extends EventEmitter implements Disposable {
    * - `thread: 'main'` callbacks: now. C must not call it afterwards: a call through a freed
    *   trampoline throws where the FFI layer can tell, but a later registration may reuse the slot.
    * - `thread: 'any'` callbacks: a native thread may still be calling it, so the trampoline stays
-   *   (calls become no-ops) until the library is closed — or now, with `{ stopped: true }`, once
-   *   you know the native side has stopped and joined its threads. Until then the registration
-   *   keeps the process alive (a native thread calling into a torn-down process would crash it).
+   *   (calls become no-ops, and its slot cannot go to another callback) until the library is
+   *   closed, or now with `{ stopped: true }` once you know the native side has stopped and joined
+   *   its threads. From dispose() on, the callback no longer keeps the process alive; if it is
+   *   still not released when the process exits, ffikit warns once per callback type
+   *   (`FFIKIT_CALLBACK_AT_EXIT`) and ends the process in a way a native thread calling in cannot crash.
+   * @param options `stopped: true`: the native side can no longer call it; release the trampoline now.
    */
   dispose(options: { stopped?: boolean } = {}): void {
+    const stopped = options.stopped === true;
     if (this.#pointer === null) {
-      if (options.stopped === true) this.#unregister();
+      if (stopped) this.#unregister();
       return;
     }
     this.#pointer = null;
     this.#fn = null;
-    if (this.thread === 'main' || options.stopped === true) this.#unregister();
+    if (this.thread === 'main' || stopped) this.#unregister();
+    else lingerAtExit(this);
+    if (this.thread === 'any') releaseLoop();
   }
 
   /** @internal the library was unloaded: nothing can call the trampoline any more */
@@ -187,37 +179,45 @@ export class RegisteredCallback extends EventEmitter implements Disposable {
     if (ptr === null) return;
     this.#native = null;
     live.delete(this);
+    stopLingering(this);
     this.#release(this);
     native.unregisterCallback(ptr);
-    if (this.thread === 'any') releaseLoop();
   }
 
   [Symbol.dispose](): void {
     this.dispose();
   }
 
-  #failed(err: unknown): void {
-    if (this.thread === 'main' && pendingCallbackError.threw) return; // the running call already has its error
-    if (this.thread === 'main') {
-      pendingCallbackError.threw = true;
-      pendingCallbackError.error = err;
-      pendingCallbackError.owner = this;
-      // Claimed synchronously by the wrapper of the native call that is running, if any.
-      queueMicrotask(() => {
-        if (pendingCallbackError.threw && pendingCallbackError.error === err) {
-          pendingCallbackError.threw = false;
-          pendingCallbackError.error = undefined;
-          pendingCallbackError.owner = null;
-          this.#report(
-            callbackError(`RegisteredCallback(${this.type.name}) threw outside any ffikit call`, err, 'C received a neutral value'),
-          );
-        }
-      });
+  /** `returns` is set when the function returned `cause`, a value C cannot take; null when it threw. */
+  #failed(cause: unknown, returns: CallbackReturn | null): void {
+    const name = this.type.name;
+    if (this.thread === 'any') {
+      this.#report(
+        callbackThrewError(`RegisteredCallback(${name}) threw on a call from a native thread`, cause, 'the native thread went on'),
+      );
       return;
     }
-    this.#report(
-      callbackError(`RegisteredCallback(${this.type.name}) threw on a call from a native thread`, err, 'the native thread went on'),
-    );
+    if (pendingCallbackError.threw) return; // the running call already has its error
+    const failure: Failure = returns
+      ? {
+          claimed: (where) => returns.refusal(where, `the registered ${name} callback`, cause),
+          unclaimed: () => returns.refusal(`RegisteredCallback(${name})`, 'it', cause),
+        }
+      : {
+          claimed: (where) =>
+            callbackThrewError(`${where}: the registered callback ${name} threw during the native call`, cause, 'the call completed'),
+          unclaimed: () =>
+            callbackThrewError(`RegisteredCallback(${name}) threw outside any ffikit call`, cause, 'C received a neutral value'),
+        };
+    pendingCallbackError.threw = true;
+    pendingCallbackError.failure = failure;
+    // Claimed synchronously by the wrapper of the native call that is running, if any.
+    queueMicrotask(() => {
+      if (pendingCallbackError.failure !== failure) return;
+      pendingCallbackError.threw = false;
+      pendingCallbackError.failure = null;
+      this.#report(failure.unclaimed());
+    });
   }
 
   #report(error: CallbackError): void {
@@ -248,14 +248,10 @@ export function createRegisteredCallback(
     throw argumentError('register', 'onError', 'a function', opts.onError);
   const result = resolved.proto.result;
   if (opts.thread === 'any' && !(result.pointer === 0 && result.prim?.kind === 'void')) {
-    throw new DeclarationError(
-      `register(): ${resolved.name} returns ${result.text}; only void callbacks may be called from other threads (the calling thread would wait on the main thread for a value). Return results through memory instead.`,
-    );
+    throw foreignCallbackResultError(resolved.name, result.text);
   }
   if (live.size >= callbackCapacity()) {
-    throw new CallbackLimitError(
-      `register(): ${live.size} callbacks are registered, the most ffikit allows at once (${callbackCapacity()} of the FFI layer's ${kTrampolines}). Dispose callbacks you no longer need.`,
-    );
+    throw callbackLimitError(callbackCapacity(), kTrampolines);
   }
   return new RegisteredCallback(resolved, fn as (...args: unknown[]) => unknown, opts, release);
 }

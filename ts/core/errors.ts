@@ -278,3 +278,73 @@ export function tooShortError(fn: string, param: string, min: number, from: stri
       'C would write or read past its end; pass a larger array.',
   );
 }
+
+// ---- Callbacks (registered callbacks, callback return values, foreign-thread callbacks at exit) ----
+
+/** Thrown when registering more callbacks than the FFI layer has trampolines for. */
+export class CallbackLimitError extends FfikitError {
+  constructor(message: string) {
+    super('ERR_FFIKIT_CALLBACK_LIMIT', message);
+  }
+}
+
+/** `lib.register()` past ffikit's share of the FFI layer's trampolines. */
+export function callbackLimitError(capacity: number, trampolines: number): CallbackLimitError {
+  return new CallbackLimitError(
+    `register(): expected at most ${capacity} callbacks registered at once (ffikit's share of the FFI layer's ${trampolines} trampolines), got a request for one more. Dispose callbacks you no longer need.`,
+  );
+}
+
+/** A `thread: 'any'` registration of a callback type that returns a value. */
+export function foreignCallbackResultError(typeName: string, resultText: string): DeclarationError {
+  return new DeclarationError(
+    `register(): expected a void callback type for thread: 'any', got ${typeName} returning ${resultText}. Return results through memory instead: only void callbacks may be called from other threads (the calling thread would wait on the main thread for a value).`,
+  );
+}
+
+/** A disposed registered callback's pointer was asked for, or the handle was passed again. */
+export function callbackDisposedError(where: string, typeName: string): DisposedError {
+  return new DisposedError(`${where}: expected a live ${typeName} callback, got a disposed one. Register the function again.`);
+}
+
+/**
+ * A callback threw; the native call (or thread) went on with a neutral value. `what` says where it
+ * ran, `after` what C did meanwhile; the thrown value is `.cause`.
+ */
+export function callbackThrewError(what: string, cause: unknown, after: string): CallbackError {
+  const thrown = cause instanceof Error ? `${cause.name}: ${cause.message}` : describeValue(cause);
+  return new CallbackError(`${what} (${thrown}); ${after} and the error is attached as .cause.`, cause);
+}
+
+/**
+ * A callback returned a value its C return type cannot take; C received `received` instead.
+ * `subject` names the callback (`the registered CompareFn callback`), `expected` the type wanted.
+ */
+export function callbackReturnError(
+  where: string,
+  subject: string,
+  expected: string,
+  value: unknown,
+  hint: string,
+  received: string,
+): CallbackError {
+  return new CallbackError(
+    `${where}: expected ${subject} to return ${expected}, got ${describeValue(value)}. ${hint} C received ${received} instead.`,
+    undefined,
+  );
+}
+
+/**
+ * The warning issued at exit for foreign-thread callbacks that were disposed but not released: a
+ * native thread may still call them. Built here (not by process.emitWarning, which defers to a tick
+ * that never comes during 'exit') so it can be emitted synchronously.
+ */
+export function callbackAtExitWarning(typeName: string, count: number): Error & { code: string } {
+  const one = count === 1;
+  const warning = new Error(
+    `${typeName}: ${one ? 'a foreign-thread callback was' : `${count} foreign-thread callbacks were`} disposed but not released at exit, so a native thread may still call ${one ? 'it' : 'them'}; ffikit ended the process without tearing down Node's environment under that thread. Once the native side has stopped and joined its threads, call dispose({ stopped: true }) or lib.close().`,
+  ) as Error & { code: string };
+  warning.name = 'CallbackWarning';
+  warning.code = 'FFIKIT_CALLBACK_AT_EXIT';
+  return warning;
+}

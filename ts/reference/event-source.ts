@@ -34,8 +34,9 @@ export class EventSource implements AsyncDisposable {
   }
 
   /**
-   * Stops issuing, joins the native thread off the main thread, then unregisters the callback (which
-   * also stops keeping the process alive). Idempotent; safe to call from inside the callback.
+   * Stops issuing, joins the native thread off the main thread, then disposes the callback with
+   * `{ stopped: true }`, releasing its trampoline at once (no exit warning, nothing keeps the process
+   * alive). Idempotent; safe to call from inside the callback, and after `callback.dispose()`.
    */
   stop(): Promise<void> {
     // Joining on the main thread could deadlock with a callback waiting for it: join in .async.

@@ -223,7 +223,7 @@ export class ReferenceLibrary implements Disposable {
     try {
       this.fn.ffikit_events_start(cb, intervalUs, maxEvents);
     } catch (err) {
-      cb.dispose();
+      cb.dispose({ stopped: true }); // no thread was started with it
       throw err;
     }
     const fn = this.fn;
