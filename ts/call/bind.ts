@@ -12,6 +12,7 @@ import {
   transientCallbackError,
 } from '../core/errors';
 import { claimCallbackError, pendingCallbackError, type RegisteredCallback } from '../callbacks/registered';
+import { isCallbackReturnError } from '../callbacks/return-check';
 import { compileErrcheck, type CompiledErrcheck } from '../declare/errcheck';
 import { nativeSpelling } from '../declare/named-types';
 import { dtypeOfCType, primitive, type Primitive } from '../declare/primitives';
@@ -246,7 +247,9 @@ export function wrapDeclared(d: Declaration, raw: native.RawFunction): AnyFn {
     closed: (isAsync) => closedError(`${jsName}${isAsync ? '.async' : ''}()`, state.label),
     arity: (got) => arityError(jsName, paramNames, got),
     translate: (e) => translateNativeThrow(jsName, e),
-    callbackFailure: (scope: CallScope) => transientCallbackError(jsName, scope.callbackError),
+    // A wrong return value was already reported in full (naming the callback type); a throw is wrapped.
+    callbackFailure: (scope: CallScope) =>
+      isCallbackReturnError(scope.callbackError) ? scope.callbackError : transientCallbackError(jsName, scope.callbackError),
     registeredThrew: pendingCallbackError,
     claimRegistered: claimCallbackError,
     newScope,

@@ -194,6 +194,18 @@ export function closedError(what: string, library?: string): ClosedError {
 
 // Factories: every ffikit error is built here, each message shape written once. ------------------
 
+/** Something used after it was closed or cancelled (other than a closed library). */
+export function closedStateError(message: string): ClosedError {
+  return new ClosedError(message);
+}
+
+/** An executor argument that cannot cross to a worker thread or process. */
+export function unsendableArgumentError(fn: string, reason: string): ArgumentError {
+  return new ArgumentError(
+    `${fn}(): an argument cannot be sent to a worker (${reason}). Pass numbers, bigints, strings, typed arrays, NDArrays or ManagedArrays.`,
+  );
+}
+
 /** An invalid declaration (prototype, type, option). */
 export function declarationError(message: string, options?: { cause?: unknown }): DeclarationError {
   return new DeclarationError(message, options);

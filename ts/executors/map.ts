@@ -1,6 +1,6 @@
 // map / imap / imapUnordered: feed argument lists to the pool in chunks (with backpressure) and collect the results.
 
-import { argumentError, ClosedError } from '../core/errors';
+import { argumentError, closedStateError } from '../core/errors';
 import { timeoutError } from './errors';
 import { preparePayload, type Mode, type Payload } from './marshal';
 import { taskOptions, type FunctionPlan, type MapOptions } from './options';
@@ -334,7 +334,7 @@ class ResultStream implements AsyncIterableIterator<unknown> {
     this.#finished = true;
     this.#byIndex.clear();
     this.#ready.length = 0;
-    this.feed?.stop(() => new ClosedError('imap(): iteration ended early; this chunk was cancelled before it started.'), false);
+    this.feed?.stop(() => closedStateError('imap(): iteration ended early; this chunk was cancelled before it started.'), false);
     this.feed?.settle();
   }
 }

@@ -2,7 +2,7 @@
 
 import { types } from 'node:util';
 
-import { argumentError, DisposedError } from '../core/errors';
+import { argumentError, disposedArrayError } from '../core/errors';
 import { isManagedArray, pinArray, unpinArray, type ManagedArray } from '../memory/managed-array';
 import { NDArray } from '../memory/ndarray';
 import { checkBufferUsable } from '../call/checks/buffers';
@@ -103,8 +103,7 @@ function stage(uses: ViewUse[], mode: Mode, args: unknown[], transfer: ArrayBuff
 
 function managedMarker(fn: string, p: ParamPlan | undefined, x: ManagedArray, pins: ManagedArray[]): ManagedMarker {
   const param = p?.name ?? 'argument';
-  if (x.disposed)
-    throw new DisposedError(`${fn}(): argument '${param}' is a disposed ManagedArray(${x.dtype}, ${x.length}); its memory is gone.`);
+  if (x.disposed) throw disposedArrayError(`${fn}()`, param, x.dtype, x.length);
   if (p?.dtype && x.dtype !== p.dtype && !(p.char && x.dtype === 'uint8')) {
     throw argumentError(fn, param, `an array of ${p.dtype}`, x, `It is a ManagedArray of ${x.dtype}.`);
   }

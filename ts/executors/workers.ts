@@ -1,6 +1,6 @@
 // The workers of a pool: start them, send them tasks, take their replies, replace the ones that die, stop them.
 
-import { ArgumentError } from '../core/errors';
+import { unsendableArgumentError } from '../core/errors';
 import { debug } from '../core/debug';
 import { Balancer, type Slot } from './balancer';
 import { fromWireError, nativeCrashError, startupCrashError } from './errors';
@@ -78,11 +78,7 @@ export class WorkerSet {
     } catch (err) {
       slot.state = 'idle';
       slot.task = undefined;
-      task.fail(
-        new ArgumentError(
-          `${task.fn}(): an argument cannot be sent to a worker (${(err as Error).message}). Pass numbers, bigints, strings, typed arrays, NDArrays or ManagedArrays.`,
-        ),
-      );
+      task.fail(unsendableArgumentError(task.fn, (err as Error).message));
       task.release();
     }
   }

@@ -1,25 +1,17 @@
 // The check for a callback parameter: a transient JS function (errors never unwind through C), a registered callback, or an address.
 
 import { argumentError, disposedCallbackError } from '../../core/errors';
-import { isWideInt } from '../../declare/primitives';
 import type { CType } from '../../declare/named-types';
 import type { ParsedParam } from '../../declare/prototype';
 import { RegisteredCallback } from '../../callbacks/registered';
+import { callbackReturn, callbackReturnCheck } from '../../callbacks/return-check';
 import { rawPointer } from './buffers';
 import type { ParamCheck } from './check';
 
-/** What C receives from a transient callback that threw: a neutral value of its return type. */
-function neutralReturn(result: CType['proto']): unknown {
-  const r = result?.result;
-  if (!r || (r.pointer === 0 && r.prim?.kind === 'void')) return undefined;
-  if (r.pointer > 0) return null;
-  if (r.prim?.kind === 'bool') return false;
-  if (r.prim && isWideInt(r.prim)) return 0n;
-  return 0;
-}
-
 export function callbackCheck(fn: string, p: ParsedParam, type: CType): ParamCheck {
-  const fallback = neutralReturn(type.proto);
+  // What C receives when the callback threw or returned what C cannot take: a neutral value.
+  const fallback = callbackReturn(type)?.neutral;
+  const checkReturn = callbackReturnCheck(type, `${fn}()`, `the ${type.name} callback passed as '${p.name}'`);
   const expected = `a function (${type.name} callback), a registered callback, or null`;
   return {
     name: p.name,
@@ -35,7 +27,7 @@ export function callbackCheck(fn: string, p: ParsedParam, type: CType): ParamChe
         return (...args: unknown[]) => {
           if (scope.callbackThrew) return fallback;
           try {
-            return user(...args);
+            return checkReturn(user(...args));
           } catch (err) {
             scope.callbackFailed(err);
             return fallback;
