@@ -43,7 +43,17 @@ export {
   type Enumeration,
 } from './declare/named-types';
 export { Handle, handle, isHandle } from './memory/handle';
-export type { BoundFunction, BindSpec, Bound, NamedTypes, ParsePrototype, CallbackSignature } from './call/infer';
+export type {
+  BoundFunction,
+  BindSpec,
+  Bound,
+  NamedTypes,
+  ParsePrototype,
+  CallbackSignature,
+  Opaque,
+  Alias,
+  VariadicFunction,
+} from './call/infer';
 export type { BoundInfo, FunctionSpec, BindOptions } from './call/bind';
 export {
   reference,

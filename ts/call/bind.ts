@@ -256,7 +256,7 @@ export function wrapDeclared(d: Declaration, raw: native.RawFunction): AnyFn {
     runAsync: (start) => runAsync(state, `${jsName}.async()`, start),
   };
   const built = buildWrappers(plan, runtime);
-  const wrappers = disposes ? disposingWrappers(jsName, built, disposes, raw) : built;
+  const wrappers = disposes ? disposingWrappers(state, jsName, built, disposes, raw) : built;
   const fn = wrappers.sync as AnyFn;
   const info: BoundInfo = Object.freeze({
     symbol: proto.name,
@@ -295,6 +295,7 @@ function disposedParam(
  * any later use or second free is a DisposedError. Registers it as the handle type's disposer.
  */
 function disposingWrappers(
+  state: LibraryState,
   jsName: string,
   built: { sync: (...args: unknown[]) => unknown; async: (...args: unknown[]) => Promise<unknown> },
   disposes: { index: number; type: string; alone: boolean },
@@ -320,6 +321,14 @@ function disposingWrappers(
       fn: jsName,
       dispose: (h) => sync(h),
       free: (p) => raw(p),
+      closed: () => state.closed,
+      retain: () => {
+        state.holds++;
+      },
+      release: () => {
+        state.holds--;
+        state.tryUnload();
+      },
     });
   }
   return { sync, async };

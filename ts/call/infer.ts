@@ -20,13 +20,41 @@ import type {
 } from '../declare/prototype-words';
 
 import type { ErrcheckFunction, ErrcheckPolicy, ErrorCodeTable, kOkType } from '../declare/errcheck';
+import type { Enumeration } from '../declare/named-types';
+import type { Handle } from '../memory/handle';
+
+declare const kOpaque: unique symbol;
+declare const kAlias: unique symbol;
 
 /**
- * TypeScript types for named C types (structs, handles, callbacks) used in prototypes. Empty by
- * default; add entries by declaration merging so prototypes that mention them get precise types:
+ * A {@link NamedTypes} entry for an opaque type (`ffikit.opaque('sqlite3')`): prototypes that take or
+ * return `sqlite3 *` are typed with `Handle<'sqlite3'>`, so a handle of another type does not compile.
+ */
+export interface Opaque {
+  readonly [kOpaque]: true;
+}
+
+/**
+ * A {@link NamedTypes} entry for a typedef (`ffikit.alias('blasint', 'int')` is `Alias<'int'>`;
+ * pointer typedefs too: `Alias<'struct XML_ParserStruct *'>`): prototypes see what it names.
+ */
+export interface Alias<S extends string> {
+  readonly [kAlias]: S;
+}
+
+/**
+ * TypeScript types for named C types used in prototypes. Empty by default; add entries by declaration
+ * merging so prototypes that mention them get precise types: an object type for a struct, a function
+ * type for a callback type, {@link Opaque} for an opaque type (typed Handles), {@link Alias} for a
+ * typedef, `typeof MyEnum` for an enumeration.
  * @example
  * declare module 'ffikit' {
- *   interface NamedTypes { Point: { x: number; y: number } }
+ *   interface NamedTypes {
+ *     Point: { x: number; y: number };
+ *     sqlite3: ffikit.Opaque;
+ *     time_t: ffikit.Alias<'int64_t'>;
+ *     XML_Status: typeof Status;
+ *   }
  * }
  */
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
@@ -146,10 +174,18 @@ interface CallbackHandle {
   readonly pointer: bigint;
 }
 
-// A named type declared as a function is a callback type: like params.ts, its parameters (`Cb cb` or
-// `Cb *cb`) also take a registered handle, an address or null.
+// A named type declared as a function is a callback type: its parameters (`Cb cb` or `Cb *cb`) also take
+// a registered handle, an address or null. An enumeration takes a member's value or name.
 type NamedIn<B extends string> =
-  Named<B> extends infer N ? ([N] extends [(...args: never[]) => unknown] ? N | CallbackHandle | bigint | null : N) : never;
+  Named<B> extends infer N
+    ? [N] extends [(...args: never[]) => unknown]
+      ? N | CallbackHandle | bigint | null
+      : [N] extends [Enumeration<string, infer M, infer F>]
+        ? F extends true
+          ? number | (keyof M & string)
+          : M[keyof M] | (keyof M & string)
+        : N
+    : never;
 
 /** The JS type of a C value passed by value. */
 type ValueIn<B extends string> = B extends BoolName
@@ -171,7 +207,9 @@ type ValueOut<B extends string> = B extends 'void'
     ? number | bigint
     : B extends BoolName | FloatName | DoubleName | SmallIntName
       ? ValueIn<B>
-      : Named<B>;
+      : [Named<B>] extends [Enumeration]
+        ? number
+        : Named<B>;
 
 // Mirrors pointerCheck() in params.ts: strings only for read-only character pointers (`const char *`),
 // the matching typed array for other primitives (writable `char *` takes a byte array C can write into),
@@ -183,7 +221,9 @@ type PointerIn<T extends TypeInfo> = T['stars'] extends 1
       ? ArrayBufferView | ArrayBuffer | ManagedArray | NDArray | bigint | null
       : [TypedArrayOf<T['base']>] extends [never]
         ? T['dir'] extends 'in'
-          ? NamedIn<T['base']> | bigint | null
+          ? [Named<T['base']>] extends [Opaque]
+            ? Handle<T['base']> | bigint | null
+            : NamedIn<T['base']> | bigint | null
           : Named<T['base']>
         : T['dir'] extends 'in'
           ? TypedArrayOf<T['base']> | ArrayObjectsOf<DTypeOfBase<T['base']>> | bigint | null
@@ -194,23 +234,56 @@ type PointerIn<T extends TypeInfo> = T['stars'] extends 1
       : unknown[] | bigint | null
     : unknown[];
 
-type ParamType<T extends TypeInfo> = T['stars'] extends 0 ? ValueIn<T['base']> : PointerIn<T>;
+type ParamOf<T extends TypeInfo> = T['stars'] extends 0 ? ValueIn<T['base']> : PointerIn<T>;
+// `_Nonnull` parameters refuse null before the call, so their type does not admit it.
+type ParamType<T0 extends TypeInfo> =
+  Resolve<T0> extends infer T extends TypeInfo ? (T['nonnull'] extends true ? Exclude<ParamOf<T>, null> : ParamOf<T>) : never;
+
+type Tuple<N extends number, Acc extends 0[] = []> = Acc['length'] extends N ? Acc : Tuple<N, [...Acc, 0]>;
+type AddStars<A extends number, B extends number> = [...Tuple<A>, ...Tuple<B>]['length'] extends infer L extends number ? L : never;
+
+/** Typedefs declared as {@link Alias} entries stand for what they name (pointer depth added). */
+type Resolve<T extends TypeInfo, Depth extends 0[] = []> = Depth['length'] extends 8
+  ? T
+  : Named<T['base']> extends Alias<infer S extends string>
+    ? AnalyzeParam<S> extends infer A extends TypeInfo
+      ? Resolve<
+          {
+            base: A['base'];
+            stars: AddStars<A['stars'], T['stars']>;
+            constBase: T['stars'] extends 0 ? A['constBase'] : A['stars'] extends 0 ? T['constBase'] : A['constBase'];
+            dir: T['dir'];
+            nonnull: T['nonnull'];
+          },
+          [...Depth, 0]
+        >
+      : T
+    : T;
 
 // The FFI layer reads every `char *` / `char16_t *` / `char32_t *` / `wchar_t *` result (const or not) as a
 // NUL-terminated string; other pointers come back as bigint addresses.
 // A `const char *` result is read as a string; a writable `char *` result is usually memory the caller
 // must free, so it comes back as its address (decode it with ffikit.decode(ptr, 'char', -1)).
-type ResultType<T extends TypeInfo> = T['stars'] extends 0
+type ResultOf<T extends TypeInfo> = T['stars'] extends 0
   ? ValueOut<T['base']>
   : T['stars'] extends 1
     ? T['base'] extends StringCharName
       ? T['constBase'] extends true
         ? string | null
         : bigint | null
-      : bigint | null
+      : [Named<T['base']>] extends [Opaque]
+        ? Handle<T['base']> | null
+        : bigint | null
     : bigint | null;
+// A `_Nonnull` result that is NULL throws, so the type does not admit null.
+type ResultType<T0 extends TypeInfo> =
+  Resolve<T0> extends infer T extends TypeInfo ? (T['nonnull'] extends true ? Exclude<ResultOf<T>, null> : ResultOf<T>) : never;
 
-type ParamList<S extends string> = Trim<S> extends '' | 'void' ? [] : MapParams<Split<S, ','>>;
+// `int printf(const char *fmt, ...)`: the fixed parameters, and whether `...` ends the list.
+type FixedParams<S extends string> = Trim<S> extends `${infer F}...` ? (Trim<F> extends `${infer G},` ? G : F) : S;
+type IsVariadic<S extends string> = Trim<S> extends `${string}...` ? true : false;
+type ParamList<S0 extends string> =
+  FixedParams<S0> extends infer S extends string ? (Trim<S> extends '' | 'void' ? [] : MapParams<Split<S, ','>>) : never;
 type MapParams<P extends string[], Acc extends unknown[] = []> = P extends [infer H extends string, ...infer R extends string[]]
   ? MapParams<R, [...Acc, ParamType<AnalyzeParam<H>>]>
   : Acc;
@@ -222,7 +295,8 @@ type ParamNameOf<S extends string, I extends number> =
       ? `arg${I}`
       : Last<W>
     : `arg${I}`;
-type ParamNames<S extends string> = Trim<S> extends '' | 'void' ? [] : MapNames<Split<S, ','>>;
+type ParamNames<S0 extends string> =
+  FixedParams<S0> extends infer S extends string ? (Trim<S> extends '' | 'void' ? [] : MapNames<Split<S, ','>>) : never;
 type MapNames<P extends string[], Acc extends string[] = []> = P extends [infer H extends string, ...infer R extends string[]]
   ? MapNames<R, [...Acc, ParamNameOf<H, Acc['length']>]>
   : Acc;
@@ -235,7 +309,13 @@ export type ParsePrototype<S extends string> =
     ? Words<Spaced<Head>> extends infer HW extends string[]
       ? HW['length'] extends 0 | 1
         ? never
-        : { name: Last<HW>; params: ParamList<Params>; names: ParamNames<Params>; result: ResultType<AnalyzeWords<Init<HW>>> }
+        : {
+            name: Last<HW>;
+            params: ParamList<Params>;
+            names: ParamNames<Params>;
+            result: ResultType<AnalyzeWords<Init<HW>>>;
+            variadic: IsVariadic<Params>;
+          }
       : never
     : never;
 
@@ -324,9 +404,30 @@ type MarkAuto<P extends unknown[], N extends string[], Auto> = {
   [K in keyof P]: K extends keyof N ? (N[K] extends Auto ? P[K] | undefined : P[K]) : P[K];
 };
 
+/** The JS types of variadic arguments declared with `.variadic('int', 'double', ...)`. */
+type VariadicArgs<T extends readonly string[]> = { -readonly [K in keyof T]: T[K] extends string ? ParamType<AnalyzeParam<T[K]>> : never };
+
+/** What `.variadic(...types)` adds to a bound variadic function. */
+export interface VariadicFunction<P extends unknown[], R> {
+  /**
+   * The function with its extra arguments declared (C's default promotions applied: float → double,
+   * narrow integers → int). Cached per type list; `.async` rejects (variadic calls stay on the calling thread).
+   */
+  variadic<const T extends readonly string[]>(...types: T): BoundFunction<[...P, ...VariadicArgs<T>], R>;
+}
+
 type FunctionOf<P extends string, E, A = undefined> =
-  ParsePrototype<P> extends { params: infer Ps extends unknown[]; names: infer N extends string[]; result: infer R }
-    ? BoundFunction<WithAuto<MarkMultiDim<Ps, N, MultiDimNames<A>>, N, AutoNames<A>>, ApplyErrcheck<R, E>>
+  ParsePrototype<P> extends {
+    params: infer Ps extends unknown[];
+    names: infer N extends string[];
+    result: infer R;
+    variadic: infer V;
+  }
+    ? WithAuto<MarkMultiDim<Ps, N, MultiDimNames<A>>, N, AutoNames<A>> extends infer Args extends unknown[]
+      ? V extends true
+        ? BoundFunction<Args, ApplyErrcheck<R, E>> & VariadicFunction<Args, ApplyErrcheck<R, E>>
+        : BoundFunction<Args, ApplyErrcheck<R, E>>
+      : never
     : BoundFunction<unknown[], unknown>;
 
 /** What {@link Library.bind} accepts. */

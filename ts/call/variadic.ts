@@ -50,15 +50,15 @@ export function variadicFactory<F>(
   const where = `${proto.name}.variadic()`;
   return (...types: string[]): F => {
     types.forEach((t, i) => {
-      if (typeof t !== 'string') throw argumentError('variadic', `types[${i}]`, "a C type such as 'int', 'double' or 'const char *'", t);
+      if (typeof t !== 'string' || /^\s*void\s*$/.test(t)) {
+        throw argumentError('variadic', `types[${i}]`, "a non-void C type such as 'int', 'double' or 'const char *'", t);
+      }
     });
     const key = types.map((t) => t.trim()).join(', ');
     const known = cache.get(key);
     if (known !== undefined) return known;
     const extra: ParsedParam[] = types.map((spelling, i) => {
-      const t = promoted(parseTypeSpelling(spelling, where));
-      if (t.prim?.kind === 'void' && t.pointer === 0) throw argumentError('variadic', `types[${i}]`, 'a non-void type', spelling);
-      return { name: `va${i}`, type: t };
+      return { name: `va${i}`, type: promoted(parseTypeSpelling(spelling, where)) };
     });
     const fixed = proto.params.length;
     const spellings = extra.map((p) => p.type.text);

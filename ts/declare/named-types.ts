@@ -280,14 +280,20 @@ export function decode(ptr: bigint | ArrayBufferView, type: TypeSpec, length?: n
 }
 
 const kEnumeration = Symbol.for('ffikit.enumeration');
+/** Type-level marker: whether an enumeration takes bitwise ORs of its members (no runtime value). */
+declare const kFlags: unique symbol;
 
 /**
  * An enumeration declared with {@link enumeration}: each member is a constant holding its value
  * (`Status.XML_STATUS_OK === 1`); TypeScript sees the literal values.
  */
-export type Enumeration<N extends string = string, M extends Readonly<Record<string, number>> = Readonly<Record<string, number>>> = {
+export type Enumeration<
+  N extends string = string,
+  M extends Readonly<Record<string, number>> = Readonly<Record<string, number>>,
+  F extends boolean = boolean,
+> = {
   readonly [K in keyof M]: M[K];
-} & { readonly [kEnumeration]: N };
+} & { readonly [kEnumeration]: N; readonly [kFlags]?: F };
 
 /** @internal The CType behind an enumeration object, or undefined for anything else. */
 export function enumerationType(value: unknown): CType | undefined {
@@ -311,11 +317,11 @@ export function enumerationType(value: unknown): CType | undefined {
  * Status.XML_STATUS_OK; // 1
  * const x = lib.bind({ resume: 'XML_Status XML_ResumeParser(XML_Parser p)' });
  */
-export function enumeration<const N extends string, const M extends Readonly<Record<string, number>>>(
+export function enumeration<const N extends string, const M extends Readonly<Record<string, number>>, const F extends boolean = false>(
   name: N,
   members: M,
-  options: { flags?: boolean; base?: string } = {},
-): Enumeration<N, M> {
+  options: { flags?: F; base?: string } = {},
+): Enumeration<N, M, F> {
   checkName('enumeration', name);
   if (typeof members !== 'object' || members === null || Array.isArray(members) || Object.keys(members).length === 0) {
     throw argumentError('enumeration', 'members', 'an object of member names to integer values, e.g. { A: 0, B: 1 }', members);
@@ -348,5 +354,5 @@ export function enumeration<const N extends string, const M extends Readonly<Rec
   const result: Record<string | symbol, unknown> = {};
   for (const [key, value] of map) result[key] = value;
   Object.defineProperty(result, kEnumeration, { value: name });
-  return Object.freeze(result) as Enumeration<N, M>;
+  return Object.freeze(result) as Enumeration<N, M, F>;
 }

@@ -33,6 +33,7 @@ export type Join<T extends string[], Acc extends string = ''> = T extends [infer
 
 export type Qualifier = 'const' | 'volatile' | 'restrict' | '__restrict' | '__restrict__';
 export type DirectionWord = '_In_' | '_Out_' | '_Inout_';
+export type NullabilityWord = '_Nonnull' | '_Nullable' | '_Null_unspecified' | '__nonnull' | '__nullable';
 export type TagWord = 'struct' | 'union' | 'enum';
 export type TypeWord = 'unsigned' | 'signed' | 'short' | 'long' | 'int' | 'char' | 'double' | 'float' | 'void' | 'bool' | '_Bool';
 
@@ -47,7 +48,7 @@ export type DropToBracket<W extends string[]> = W extends [...infer I extends st
   : [];
 
 export type HasTypeWord<W extends string[]> = W extends [infer H, ...infer R extends string[]]
-  ? H extends Qualifier | DirectionWord | TagWord | '*'
+  ? H extends Qualifier | DirectionWord | NullabilityWord | TagWord | '*'
     ? HasTypeWord<R>
     : true
   : false;
@@ -55,7 +56,7 @@ export type HasTypeWord<W extends string[]> = W extends [infer H, ...infer R ext
 // The last word is the parameter name unless it can only be part of the type.
 export type DropName<W extends string[]> = W extends [string]
   ? W
-  : Last<W> extends TypeWord | Qualifier | DirectionWord | '*'
+  : Last<W> extends TypeWord | Qualifier | DirectionWord | NullabilityWord | '*'
     ? W
     : HasTypeWord<Init<W>> extends true
       ? Init<W>
@@ -74,7 +75,7 @@ export type ConstBeforeStar<W extends string[]> = W extends [infer H, ...infer R
   : false;
 
 export type BaseWords<W extends string[], Acc extends string[] = []> = W extends [infer H extends string, ...infer R extends string[]]
-  ? BaseWords<R, H extends Qualifier | DirectionWord | TagWord | '*' ? Acc : [...Acc, H]>
+  ? BaseWords<R, H extends Qualifier | DirectionWord | NullabilityWord | TagWord | '*' ? Acc : [...Acc, H]>
   : Acc;
 
 export type DirectionOf<W extends string[]> = '_Out_' extends W[number] ? 'out' : '_Inout_' extends W[number] ? 'inout' : 'in';
@@ -85,6 +86,8 @@ export interface TypeInfo {
   stars: number;
   constBase: boolean;
   dir: 'in' | 'out' | 'inout';
+  /** `_Nonnull` (or `__nonnull`) was written on it. */
+  nonnull: boolean;
 }
 
 export type AnalyzeWords<W extends string[], Extra extends 0[] = []> = {
@@ -92,6 +95,7 @@ export type AnalyzeWords<W extends string[], Extra extends 0[] = []> = {
   stars: [...StarTuple<W>, ...Extra]['length'] extends infer L extends number ? L : never;
   constBase: ConstBeforeStar<W>;
   dir: DirectionOf<W>;
+  nonnull: '_Nonnull' extends W[number] ? true : '__nonnull' extends W[number] ? true : false;
 };
 
 export type AnalyzeParam<S extends string> =

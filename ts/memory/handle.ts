@@ -14,8 +14,13 @@ export interface HandleDisposer {
   readonly fn: string;
   /** Frees `pointer` through the checked bound function (errcheck applies). */
   readonly dispose: (handle: Handle) => unknown;
-  /** Frees `pointer` with the unchecked native function (the GC backstop). */
+  /** Frees `pointer` with the unchecked native function (the GC backstop, and after `lib.close()`). */
   readonly free: (pointer: bigint) => unknown;
+  /** True once the disposer's library was closed: its checked function refuses calls. */
+  readonly closed: () => boolean;
+  /** Keeps the disposer's library loaded while a handle it must free is alive (like ManagedArrays). */
+  readonly retain: () => void;
+  readonly release: () => void;
 }
 
 const disposers = new Map<string, HandleDisposer>();
@@ -27,6 +32,8 @@ interface Held {
   readonly type: string;
   readonly pointer: bigint;
   readonly site: Error | undefined;
+  /** The disposer in force when the handle was made (it holds that library loaded). */
+  readonly disposer: HandleDisposer | undefined;
   freed: boolean;
 }
 
@@ -42,12 +49,13 @@ const backstop = new FinalizationRegistry<Held>((held) => {
   live.get(held.type)?.delete(held.pointer);
   if (held.freed) return;
   held.freed = true;
-  const disposer = disposers.get(held.type);
+  const disposer = held.disposer;
   if (!disposer) return;
   const where = creationSite(held.site);
   try {
     disposer.free(held.pointer);
   } catch (err) {
+    disposer.release();
     process.emitWarning(
       `${held.type} handle created at ${where}: freeing it after GC failed (${(err as Error)?.message ?? String(err)}).`,
       {
@@ -56,6 +64,7 @@ const backstop = new FinalizationRegistry<Held>((held) => {
     );
     return;
   }
+  disposer.release();
   if (warnedSites.has(where)) return;
   warnedSites.add(where);
   process.emitWarning(
@@ -89,8 +98,12 @@ export class Handle<T extends string = string> implements Disposable {
   constructor(type: T, pointer: bigint, site: Error | undefined) {
     this.type = type;
     this.#pointer = pointer;
-    this.#held = { type, pointer, site, freed: false };
-    if (disposers.has(type)) backstop.register(this, this.#held, this.#held);
+    const disposer = disposers.get(type);
+    this.#held = { type, pointer, site, disposer, freed: false };
+    if (disposer) {
+      disposer.retain();
+      backstop.register(this, this.#held, this.#held);
+    }
   }
 
   /**
@@ -113,9 +126,16 @@ export class Handle<T extends string = string> implements Disposable {
    */
   dispose(): void {
     if (this.#held.freed) return;
-    const disposer = disposers.get(this.type);
-    if (disposer) disposer.dispose(this);
-    else markHandleDisposed(this);
+    const disposer = this.#held.disposer;
+    if (!disposer) {
+      markHandleDisposed(this);
+    } else if (disposer.closed()) {
+      // The library was closed but kept loaded for this handle: free it directly.
+      disposer.free(this.#pointer);
+      markHandleDisposed(this);
+    } else {
+      disposer.dispose(this);
+    }
   }
 
   [Symbol.dispose](): void {
@@ -133,6 +153,7 @@ export class Handle<T extends string = string> implements Disposable {
     if (held.freed) return;
     held.freed = true;
     backstop.unregister(held);
+    held.disposer?.release();
     const byAddress = live.get(handle.type);
     if (byAddress?.get(handle.#pointer)?.deref() === handle) byAddress.delete(handle.#pointer);
   }
