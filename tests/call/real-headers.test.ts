@@ -34,7 +34,7 @@ describe('enumerations', () => {
   const lib = ffikit.load(fx.edge);
   const Status = ffikit.enumeration('EStatus', { OK: 0, WARN: 1, FAIL: 2 });
   const Mode = ffikit.enumeration('EMode', { READ: 1, WRITE: 2, EXEC: 4 }, { flags: true });
-  const Byte = ffikit.enumeration('EByte', { LOW: 0, HIGH: 255 }, { base: 'uint8_t' });
+  ffikit.enumeration('EByte', { LOW: 0, HIGH: 255 }, { base: 'uint8_t' });
   const m = lib.bind({
     st: 'EStatus add(EStatus a, int b)',
     mode: 'int add(EMode a, int b)',

@@ -5,8 +5,8 @@ import type * as ffikit from '../../ts/index';
 import type { Library } from '../../ts/index';
 import type { Equal, Expect, Param, Params, Returns, Sig } from './helpers';
 
-declare const Status: ffikit.Enumeration<'XStatus', { readonly X_ERROR: 0; readonly X_OK: 1; readonly X_SUSPENDED: 2 }, false>;
-declare const Mode: ffikit.Enumeration<'XMode', { readonly READ: 1; readonly WRITE: 2 }, true>;
+type StatusEnum = ffikit.Enumeration<'XStatus', { readonly X_ERROR: 0; readonly X_OK: 1; readonly X_SUSPENDED: 2 }, false>;
+type ModeEnum = ffikit.Enumeration<'XMode', { readonly READ: 1; readonly WRITE: 2 }, true>;
 
 declare module '../../ts/index' {
   interface NamedTypes {
@@ -15,8 +15,8 @@ declare module '../../ts/index' {
     blasint: ffikit.Alias<'int'>;
     time_t: ffikit.Alias<'int64_t'>;
     CounterRef: ffikit.Alias<'Counter *'>;
-    XStatus: typeof Status;
-    XMode: typeof Mode;
+    XStatus: StatusEnum;
+    XMode: ModeEnum;
   }
 }
 

@@ -183,7 +183,7 @@ type NamedIn<B extends string> =
       : [N] extends [Enumeration<string, infer M, infer F>]
         ? F extends true
           ? number | (keyof M & string)
-          : M[keyof M] | (keyof M & string)
+          : M[keyof M & string] | (keyof M & string)
         : N
     : never;
 
