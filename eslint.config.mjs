@@ -64,6 +64,8 @@ export default tseslint.config(
         module: 'writable',
         process: 'readonly',
         __dirname: 'readonly',
+        __filename: 'readonly',
+        structuredClone: 'readonly',
         console: 'readonly',
         Buffer: 'readonly',
         setTimeout: 'readonly',

@@ -1,40 +1,21 @@
 // The wrapper generator: its source is visible under NODE_DEBUG=ffikit, and a closure-built fallback behaves the same when code generation is forbidden.
-import { execFileSync, spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 
 import * as ffikit from '../../ts/index';
 import { ROOT, runChild } from '../helpers/child';
+import { compiledDir } from '../helpers/compiled';
 
 let out: string;
 let libPath: string;
 
 beforeAll(() => {
-  // The children run compiled JS (tsx itself may need code generation), built apart from dist/.
-  // Inside the repository, so the compiled modules resolve koffi from its node_modules.
-  fs.mkdirSync(path.join(ROOT, 'build'), { recursive: true });
-  out = fs.mkdtempSync(path.join(ROOT, 'build', 'codegen-test-'));
-  execFileSync(
-    process.execPath,
-    [
-      require.resolve('typescript/bin/tsc'),
-      '-p',
-      path.join(ROOT, 'tsconfig.json'),
-      '--outDir',
-      out,
-      '--sourceMap',
-      'false',
-      '--declaration',
-      'false',
-    ],
-    { stdio: 'inherit' },
-  );
+  // The children run compiled JS (tsx itself may need code generation).
+  out = compiledDir();
   const ref = ffikit.reference();
   libPath = ref.path;
   ref.close();
 }, 120000);
-
-afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
 
 /** A workload over every wrapper feature: plain, checked status, contracts, ManagedArrays, transient callbacks, .async. */
 const workload = (dir: string, lib: string): string => `

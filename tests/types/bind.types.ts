@@ -219,7 +219,16 @@ export type ReferenceTests = [
   >,
   Expect<Equal<Parameters<Ref['simd_add']>, [F32, F32, F32, Wide?]>>,
   Expect<Equal<Parameters<Ref['process_batch']>, [F32, U64, U64, Wide | undefined, F32]>>,
-  Expect<Equal<Parameters<Ref['ffikit_error_codes']>, [Int32Array | [number] | null, Wide, BigUint64Array | [Wide] | null]>>,
+  Expect<
+    Equal<
+      Parameters<Ref['ffikit_error_codes']>,
+      [
+        Int32Array | ffikit.ManagedArray<'int32'> | ffikit.NDArray<'int32'> | bigint | null,
+        Wide | undefined,
+        BigUint64Array | [Wide] | null,
+      ]
+    >
+  >,
   Expect<Equal<ReturnType<Ref['ffikit_error_codes']>, number>>,
   Expect<Equal<Parameters<Ref['ffikit_processor_stats']>, [BigUint64Array | [Wide] | null, Float64Array | [number] | null]>>,
   Expect<Equal<ReturnType<Ref['ffikit_error_message']>, string | null>>,

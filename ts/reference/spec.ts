@@ -27,7 +27,11 @@ export const referenceSpec = {
   ffikit_abi_version: 'uint32_t ffikit_abi_version(void)',
   ffikit_error_message: 'const char *ffikit_error_message(int32_t code)',
   ffikit_error_name: 'const char *ffikit_error_name(int32_t code)',
-  ffikit_error_codes: { fn: 'int32_t ffikit_error_codes(_Out_ int32_t *codes, size_t capacity, _Out_ size_t *count)' },
+  // `codes` receives up to `capacity` codes: a contract, so C can never write past the array.
+  ffikit_error_codes: {
+    fn: 'int32_t ffikit_error_codes(int32_t *codes, size_t capacity, _Out_ size_t *count)',
+    arrays: { codes: { length: 'capacity', writable: true } },
+  },
   ffikit_live_allocations: 'int64_t ffikit_live_allocations(void)',
   ffikit_simd_level: 'const char *ffikit_simd_level(void)',
   ffikit_simd_supported: 'int32_t ffikit_simd_supported(const char *isa)',
@@ -88,7 +92,8 @@ export const referenceSpec = {
   process_with_progress: {
     fn: 'int32_t process_with_progress(double *data, size_t len, uint64_t *progress)',
     errcheck: Codes,
-    arrays: { data: { length: 'len' } },
+    // C stores its progress in progress[0]: one element at least (or NULL).
+    arrays: { data: { length: 'len' }, progress: { minLength: 1 } },
   },
   ffikit_events_start: {
     fn: 'int32_t ffikit_events_start(EventCallback *callback, uint32_t interval_us, int64_t max_events)',
