@@ -16,6 +16,7 @@ alias('count_t', 'size_t');
 alias('length_t', 'count_t');
 const Level = enumeration('Level', { LOW: 1, MID: 2, HIGH: 3 });
 struct('Point', { x: 'double', y: 'double' });
+alias('Pt', 'Point');
 struct('Inner', { a: 'uint8_t', b: 'uint8_t' });
 const Blob = struct('Blob', { inner: 'Inner', tag: array('char', 4), last: 'uint8_t' }, { packed: true });
 opaque('Counter');
@@ -37,6 +38,7 @@ const bind = {
   status_of: 'int status_of(Level code)',
   checked: { fn: 'int status_of(int code)', errcheck: checkStatus },
   norm: 'double point_norm(Point p)',
+  norm_alias: 'double point_norm(Pt p)',
   scale: 'void point_scale(_Inout_ Point *p, double k)',
   blob_bytes: 'uint64_t sum_bytes(const Blob *b, count_t n)',
   counter_new: 'Counter *counter_new(int start)',
@@ -114,6 +116,7 @@ describe.each([
 
   it('structs pass by value and through an _Inout_ pointer (C writes back into the object)', async () => {
     await expect(pool.call('norm', [{ x: 3, y: 4 }])).resolves.toBe(5);
+    await expect(pool.call('norm_alias', [{ x: 6, y: 8 }])).resolves.toBe(10);
     const p = { x: 3, y: 4 };
     await expect(pool.call('scale', [p, 2])).resolves.toBeUndefined();
     expect(p).toEqual({ x: 6, y: 8 });
