@@ -49,22 +49,31 @@ describe('constructor validation (precise messages, thrown synchronously)', () =
     expect(make({ library: './no/such/libnothing.so', bind })).toThrow(LibraryLoadError);
   });
 
-  it('refuses custom errcheck functions (they cannot cross threads) with a DeclarationError', () => {
-    const f = make({ library, bind: { add: { fn: 'int add(int a, int b)', errcheck: (r: number) => r } } });
-    expect(f).toThrow(DeclarationError);
-    expect(f).toThrow(
-      "new ThreadPoolExecutor(): bind 'add': a custom errcheck function cannot be used by an executor: functions cannot be sent to worker threads or processes.",
+  it('accepts errcheck functions (they run on this thread) and refuses a non-callable errcheck object', async () => {
+    const checked = new ThreadPoolExecutor({
+      library,
+      bind: { add: { fn: 'int add(int a, int b)', errcheck: (r: unknown) => [r] } },
+      workers: 1,
+    });
+    await expect(checked.call('add', [2, 3])).resolves.toEqual([5]);
+    await checked.close();
+    expect(make({ library, bind: { add: { fn: 'int add(int a, int b)', errcheck: {} } } })).toThrow(
+      "new ThreadPoolExecutor(): bind 'add': errcheck expects an errorCodes() table, 'nonzero-status', 'negative-errno', 'null-is-failure' or a function, got object",
     );
   });
 
-  it('refuses bad prototypes, unknown errcheck values and named types before starting anything', () => {
+  it('refuses bad prototypes, unknown errcheck values and undeclared types before starting anything', () => {
     expect(make({ library, bind: { add: 'int add(int a, int b' } })).toThrow(DeclarationError);
     expect(make({ library, bind: { add: { fn: 'int add(int a, int b)', errcheck: 'sometimes' } } })).toThrow(
       "errcheck expects an errorCodes() table, 'nonzero-status'",
     );
-    expect(make({ library, bind: { f: 'int f(Point p)' } })).toThrow("parameter 'p' of 'int f(Point p)' has type 'Point', a named type");
+    expect(make({ library, bind: { f: 'int f(Undeclared p)' } })).toThrow(
+      "new ThreadPoolExecutor(): bind 'f': unknown type 'Undeclared'. Declare it first with ffikit.struct()",
+    );
     expect(make({ library, bind: { f: { fn: 'double f(int a)', errcheck: Codes } } })).toThrow('needs an integer return type');
-    expect(make({ library, bind: { f: { fn: 'int f(int a)', typo: 1 } } })).toThrow("unknown option 'typo'");
+    expect(make({ library, bind: { f: { fn: 'int f(int a)', typo: 1 } } })).toThrow(
+      "unknown option 'typo'; expected 'fn', 'errcheck', 'arrays', 'disposes'.",
+    );
   });
 });
 

@@ -117,6 +117,14 @@ export function registerType(name: string, make: () => CType, signature?: string
   return type;
 }
 
+/**
+ * The definition a type was registered with, as the JSON text used to compare redeclarations
+ * (CType references written `@Name`); undefined when it was registered without one.
+ */
+export function typeSignature(name: string): string | undefined {
+  return signatures.get(name);
+}
+
 /** Every registered type, in declaration order (what pools ship to their workers). */
 export function registeredTypes(): CType[] {
   return [...registry.values()];

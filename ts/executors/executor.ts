@@ -9,6 +9,7 @@ import { executorClosedError, notReadyError, queueFullError, timeoutError } from
 import { runMap, streamMap, type ChunkRunner } from './map';
 import { preparePayload, type Mode, type Payload } from './marshal';
 import { normalizeOptions, taskOptions, type FunctionPlan, type MapOptions, type NormalizedOptions, type TaskOptions } from './options';
+import { replyFinisher } from './results';
 import { Task, TaskQueue, valueAt } from './task-queue';
 import type { Spawner } from './worker-handle';
 import { WorkerSet } from './workers';
@@ -269,7 +270,8 @@ export abstract class Executor<S extends BindSpec = BindSpec> implements AsyncDi
   }
 
   #schedule(where: string, fn: string, payload: Payload, internal: boolean): Task {
-    const task = new Task(fn, payload);
+    const plan = this.#opts.plans.get(fn);
+    const task = new Task(fn, payload, plan && replyFinisher(plan, payload));
     const refusal = this.#refusal(where, internal);
     if (refusal !== undefined) {
       this.#drop(task, refusal);

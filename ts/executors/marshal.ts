@@ -2,7 +2,8 @@
 
 import { types } from 'node:util';
 
-import { argumentError, disposedArrayError } from '../core/errors';
+import { argumentError, disposedArrayError, disposedError } from '../core/errors';
+import { adoptHandle, isHandle, type Handle } from '../memory/handle';
 import { isManagedArray, pinArray, unpinArray, type ManagedArray } from '../memory/managed-array';
 import { NDArray } from '../memory/ndarray';
 import { checkBufferUsable } from '../call/checks/buffers';
@@ -28,6 +29,28 @@ export interface NDMarker {
   readonly data: ArrayBufferView;
   readonly shape: readonly number[];
   readonly readonly: boolean;
+}
+
+/** A Handle on the wire: its type and address (the worker checks the type against the parameter). */
+export interface HandleMarker {
+  readonly [kMarker]: 'handle';
+  readonly type: string;
+  readonly ptr: bigint;
+}
+
+/** True for a handle marker (from either side of the boundary). */
+export function isHandleMarker(x: unknown): x is HandleMarker {
+  return typeof x === 'object' && x !== null && (x as { [kMarker]?: unknown })[kMarker] === 'handle';
+}
+
+/** A Handle as it crosses the boundary. */
+export function handleMarker(h: Handle): HandleMarker {
+  return { [kMarker]: 'handle', type: h.type, ptr: h.pointer };
+}
+
+/** A value the worker sent back: handle markers become this side's Handles (the same Handle per address). */
+export function fromWireValue(v: unknown): unknown {
+  return isHandleMarker(v) ? adoptHandle(v.type, v.ptr) : v;
 }
 
 /** One call as sent to a worker: arguments, indices to send back after the call, indices to revive. */
@@ -127,8 +150,10 @@ function allPrimitive(args: readonly unknown[]): boolean {
  *   ManagedArrays pass as their address and stay pinned until {@link PreparedCall.release}.
  * - ordinary typed arrays (and, in process mode, shared ones) are copied in, and copied back into the
  *   caller's array after the call unless the parameter is `const T *`.
- * - one-element arrays at `_Out_`/`_Inout_` parameters get C's value written back.
+ * - one-element arrays and struct objects at `_Out_`/`_Inout_` parameters get C's values written back.
+ * - Handles pass as their type and address; a disposed one is refused here.
  * @throws {ArgumentError} for callbacks, resizable/detached buffers, strided NDArrays, and ManagedArrays in process mode.
+ * @throws {DisposedError} for a disposed Handle.
  */
 export function prepareCall(plan: FunctionPlan, input: readonly unknown[], mode: Mode): PreparedCall | null {
   const fn = plan.name;
@@ -154,7 +179,12 @@ export function prepareCall(plan: FunctionPlan, input: readonly unknown[], mode:
         );
       }
       if (typeof x !== 'object' || x === null) continue;
-      if (isManagedArray(x)) {
+      if (isHandle(x)) {
+        // Checked here because a worker only sees the type and address; the type itself is checked there.
+        if (x.disposed) throw disposedError(`${fn}(): argument '${param}' is a disposed ${x.type} handle; its object is gone.`);
+        args[i] = handleMarker(x);
+        revive.push(i);
+      } else if (isManagedArray(x)) {
         if (mode === 'process') {
           throw argumentError(
             fn,
@@ -180,6 +210,9 @@ export function prepareCall(plan: FunctionPlan, input: readonly unknown[], mode:
         if (mode === 'process' || types.isArrayBuffer(x)) uses.push({ index: i, view: new Uint8Array(x), writeBack, wrap: (s) => s });
       } else if (Array.isArray(x)) {
         if (p?.out) outs.push(i);
+      } else if (p?.out && Object.getPrototypeOf(x) === Object.prototype) {
+        // A struct at an _Out_/_Inout_ pointer: C fills it in the worker; its members come back.
+        outs.push(i);
       } else {
         const o = x as { data?: unknown; shape?: unknown };
         // `{ data, shape }` (the plain form of an NDArray): copy its data like any array.
@@ -213,7 +246,9 @@ export function prepareCall(plan: FunctionPlan, input: readonly unknown[], mode:
           // A caller that detached or shrank its buffer meanwhile gets nothing rather than an exception here.
           if (ArrayBuffer.isView(v) && v.byteLength === target.byteLength) copyBytes(v, target);
         } else if (Array.isArray(target) && Array.isArray(v)) {
-          for (let j = 0; j < v.length && j < target.length; j++) target[j] = v[j];
+          for (let j = 0; j < v.length && j < target.length; j++) target[j] = fromWireValue(v[j]);
+        } else if (typeof target === 'object' && target !== null && typeof v === 'object' && v !== null) {
+          Object.assign(target, v);
         }
       });
     },
@@ -255,6 +290,8 @@ export function encodeColumns(args: readonly unknown[][]): Float64Array[] | unde
 /** A chunk of calls ready to send: all-number chunks as columns, others as argument lists plus the calls that carry arrays. */
 export interface Payload {
   readonly n: number;
+  /** The caller's argument lists (out-parameters filled once the worker answered). */
+  readonly calls: readonly unknown[][];
   readonly cols?: Float64Array[];
   readonly args?: readonly unknown[][];
   /** PreparedCalls by index in `args` (copy-back, pins); absent when no call has any. */
@@ -267,7 +304,7 @@ export interface Payload {
  */
 export function preparePayload(plan: FunctionPlan, chunk: readonly unknown[][], mode: Mode): Payload {
   const cols = encodeColumns(chunk);
-  if (cols !== undefined) return { n: chunk.length, cols };
+  if (cols !== undefined) return { n: chunk.length, calls: chunk, cols };
   let args: unknown[][] | undefined;
   let extras: Map<number, PreparedCall> | undefined;
   try {
@@ -282,5 +319,5 @@ export function preparePayload(plan: FunctionPlan, chunk: readonly unknown[][], 
     if (extras) for (const p of extras.values()) p.release();
     throw err;
   }
-  return { n: chunk.length, args: args ?? chunk, ...(extras ? { extras } : {}) };
+  return { n: chunk.length, calls: chunk, args: args ?? chunk, ...(extras ? { extras } : {}) };
 }

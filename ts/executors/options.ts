@@ -3,14 +3,16 @@
 import * as os from 'node:os';
 
 import { compileContracts, type ArrayContract } from '../call/array-contract';
-
-import { compileErrcheck, ErrorCodeTable, type ErrcheckPolicy } from '../declare/errcheck';
-import { argumentError, DeclarationError, describeValue } from '../core/errors';
 import type { BindSpec } from '../call/infer';
-import { resolveLibraryPath } from '../native/loader';
-import { parsePrototype, type ParsedType } from '../declare/prototype';
-import { reference } from '../reference/reference';
+import { handleTypeOf } from '../call/results';
+import { argumentError, declarationError, describeValue } from '../core/errors';
+import { compileErrcheck, ErrorCodeTable, type ErrcheckFunction, type ErrcheckPolicy } from '../declare/errcheck';
 import type { DType } from '../declare/dtype';
+import { nativeSpelling } from '../declare/named-types';
+import { parsePrototype, type ParsedPrototype } from '../declare/prototype';
+import { resolveLibraryPath } from '../native/loader';
+import { reference } from '../reference/reference';
+import { typesFor, type WireType } from './type-shipping';
 
 /** Which library the workers load: a path (resolved like `ffikit.load`) or the bundled reference library. */
 export type ExecutorLibrary = string | { readonly reference: true; readonly path?: string };
@@ -20,9 +22,12 @@ export interface ExecutorOptions<S extends BindSpec = BindSpec> {
   /** The shared library each worker loads once: a path, or `{ reference: true, path? }`. */
   readonly library: ExecutorLibrary;
   /**
-   * The functions each worker binds, as in `lib.bind()`: prototype strings, or `{ fn, errcheck, arrays }`
-   * where errcheck is an `errorCodes()` table or a policy name. Custom errcheck functions cannot cross
-   * to a worker and are refused. Only C primitive types (and pointers to them) may appear.
+   * The functions each worker binds, as in `lib.bind()`: prototype strings, or `{ fn, errcheck, arrays,
+   * disposes }`. Named types (aliases, enums, structs, opaque handles, callback types) are declared in
+   * every worker as they are declared here when the pool is created. An `errorCodes()` table or policy
+   * name runs in the worker; an errcheck function runs on the calling thread after the result returns,
+   * as `errcheck(result, { fn, prototype, args })`. Handles cross with their type; `disposes` marks the
+   * caller's handle disposed once the call succeeded.
    */
   readonly bind: S;
   /** Number of workers. Default `min(2, os.availableParallelism())`. */
@@ -73,6 +78,8 @@ export interface WireFunction {
 /** Everything a worker needs to load and bind. */
 export interface WorkerConfig {
   readonly library: { readonly path: string; readonly reference: boolean };
+  /** The named types the functions use, in an order that declares each after the types it needs. */
+  readonly types: readonly WireType[];
   readonly bind: Readonly<Record<string, WireFunction>>;
 }
 
@@ -92,7 +99,15 @@ export interface ParamPlan {
 /** One bound function as the marshaller sees it. */
 export interface FunctionPlan {
   readonly name: string;
+  /** The prototype as declared (for errcheck functions' context). */
+  readonly prototype: string;
   readonly params: readonly ParamPlan[];
+  /** A custom errcheck, run on the calling thread with the result the worker returned. */
+  readonly check?: ErrcheckFunction;
+  /** Index of the handle parameter `disposes` names. */
+  readonly disposes?: number;
+  /** The result is a pointer to an opaque type: the worker's address comes back as a Handle. */
+  readonly handleResult: boolean;
 }
 
 /** Validated, normalized executor options. */
@@ -109,32 +124,20 @@ const kOptionKeys = ['library', 'bind', 'workers', 'maxQueue', 'policy', 'onFull
 const kPolicies = new Set(['nonzero-status', 'negative-errno', 'null-is-failure']);
 const kMaxWorkers = 1024;
 
-function checkPrimitive(where: string, proto: string, t: ParsedType, role: string): void {
-  if (t.prim) return;
-  throw new DeclarationError(
-    `${where}: ${role} of '${proto}' has type '${t.text}', a named type (struct, callback, opaque or alias) that workers do not know. ` +
-      'Executor prototypes may use C primitive types and pointers to them; pass handles as void * (bigint addresses).',
-  );
-}
-
 function wireErrcheck(where: string, errcheck: unknown): WireErrcheck | undefined {
   if (errcheck === undefined) return undefined;
   if (errcheck instanceof ErrorCodeTable) {
     return { table: errcheck.entries().map(([name, value]) => [name, value, errcheck.messageOf(value)] as const), ok: [...errcheck.ok] };
   }
-  if (typeof errcheck === 'function') {
-    throw new DeclarationError(
-      `${where}: a custom errcheck function cannot be used by an executor: functions cannot be sent to worker threads or processes. ` +
-        "Use an errorCodes() table or 'nonzero-status' | 'negative-errno' | 'null-is-failure', or check the result after call() on this thread.",
-    );
-  }
+  // A function stays on this thread: the worker returns the raw result and the caller's side runs it.
+  if (typeof errcheck === 'function') return undefined;
   if (typeof errcheck === 'string' && kPolicies.has(errcheck)) return errcheck as ErrcheckPolicy;
-  throw new DeclarationError(
-    `${where}: errcheck expects an errorCodes() table, 'nonzero-status', 'negative-errno' or 'null-is-failure', got ${typeof errcheck === 'string' ? `'${errcheck}'` : describeValue(errcheck)}.`,
+  throw declarationError(
+    `${where}: errcheck expects an errorCodes() table, 'nonzero-status', 'negative-errno', 'null-is-failure' or a function, got ${typeof errcheck === 'string' ? `'${errcheck}'` : describeValue(errcheck)}.`,
   );
 }
 
-function planParams(proto: ReturnType<typeof parsePrototype>): ParamPlan[] {
+function planParams(proto: ParsedPrototype): ParamPlan[] {
   return proto.params.map((p) => {
     const t = p.type;
     const typed = t.pointer === 1 && t.prim?.dtype !== undefined && t.prim.kind !== 'void';
@@ -148,48 +151,87 @@ function planParams(proto: ReturnType<typeof parsePrototype>): ParamPlan[] {
   });
 }
 
+/** The parameter `disposes` names: a handle parameter (`T *` of an opaque type), as in bind(). */
+function disposedIndex(where: string, proto: ParsedPrototype, option: unknown): number | undefined {
+  if (option === undefined) return undefined;
+  const index = proto.params.findIndex((p) => p.name === option);
+  const p = proto.params[index];
+  if (!p || handleTypeOf(p.type, 1) === undefined) {
+    throw declarationError(
+      `${where}: 'disposes' must name a handle parameter (a pointer to an opaque type) of '${proto.text}', got ${typeof option === 'string' ? `'${option}'` : describeValue(option)}.`,
+    );
+  }
+  return index;
+}
+
+/** Every type the prototype names is declared here (the workers get the same declarations). */
+function checkTypesKnown(where: string, proto: ParsedPrototype): void {
+  for (const t of [proto.result, ...proto.params.map((p) => p.type)]) {
+    try {
+      nativeSpelling(t);
+    } catch (err) {
+      throw declarationError(`${where}: ${(err as Error).message.replace(/^ffikit: /, '')}`, { cause: err });
+    }
+  }
+}
+
+const kEntryKeys = ['fn', 'errcheck', 'arrays', 'disposes'];
+
 /** Validates `bind` on this thread (parse, types, errcheck, contracts) so mistakes throw from the constructor. */
-function validateBind(ctor: string, bind: unknown): { wire: Record<string, WireFunction>; plans: Map<string, FunctionPlan> } {
+function validateBind(
+  ctor: string,
+  bind: unknown,
+): { wire: Record<string, WireFunction>; plans: Map<string, FunctionPlan>; types: WireType[] } {
   if (typeof bind !== 'object' || bind === null || Array.isArray(bind) || Object.keys(bind).length === 0) {
     throw argumentError(ctor, 'options.bind', "a non-empty object of name to prototype, e.g. { add: 'int add(int a, int b)' }", bind);
   }
   const wire: Record<string, WireFunction> = {};
   const plans = new Map<string, FunctionPlan>();
+  const protos: ParsedPrototype[] = [];
   for (const [name, entry] of Object.entries(bind as Record<string, unknown>)) {
     const where = `${ctor}(): bind '${name}'`;
     let fn: unknown;
     let errcheck: unknown;
     let arrays: unknown;
+    let disposes: unknown;
     if (typeof entry === 'string') {
       fn = entry;
     } else if (typeof entry === 'object' && entry !== null && typeof (entry as { fn?: unknown }).fn === 'string') {
-      ({ fn, errcheck, arrays } = entry as { fn: string; errcheck?: unknown; arrays?: unknown });
-      const unknownKeys = Object.keys(entry).filter((k) => k !== 'fn' && k !== 'errcheck' && k !== 'arrays');
+      ({ fn, errcheck, arrays, disposes } = entry as { fn: string; errcheck?: unknown; arrays?: unknown; disposes?: unknown });
+      const unknownKeys = Object.keys(entry).filter((k) => !kEntryKeys.includes(k));
       if (unknownKeys.length > 0) {
-        throw new DeclarationError(
-          `${where}: unknown option ${unknownKeys.map((k) => `'${k}'`).join(', ')}; expected 'fn', 'errcheck' and 'arrays'.`,
+        throw declarationError(
+          `${where}: unknown option ${unknownKeys.map((k) => `'${k}'`).join(', ')}; expected ${kEntryKeys.map((k) => `'${k}'`).join(', ')}.`,
         );
       }
     } else {
-      throw new DeclarationError(
-        `${where}: expected a prototype string or { fn: 'prototype', errcheck, arrays }, got ${describeValue(entry)}.`,
+      throw declarationError(
+        `${where}: expected a prototype string or { fn: 'prototype', errcheck, arrays, disposes }, got ${describeValue(entry)}.`,
       );
     }
     const proto = parsePrototype(fn as string, where);
-    checkPrimitive(where, proto.text, proto.result, 'the return type');
-    for (const p of proto.params) checkPrimitive(where, proto.text, p.type, `parameter '${p.name}'`);
+    checkTypesKnown(where, proto);
     const wireCheck = wireErrcheck(where, errcheck);
     // Compiled here only to surface declaration errors now; each worker compiles its own copy.
     compileErrcheck(errcheck, name, proto.result, proto.text, () => 0);
     compileContracts(name, proto, arrays);
+    const disposed = disposedIndex(where, proto, disposes);
+    protos.push(proto);
     wire[name] = {
       fn: proto.text,
       ...(wireCheck !== undefined ? { errcheck: wireCheck } : {}),
       ...(arrays !== undefined ? { arrays: arrays as Record<string, ArrayContract> } : {}),
     };
-    plans.set(name, { name, params: planParams(proto) });
+    plans.set(name, {
+      name,
+      prototype: proto.text,
+      params: planParams(proto),
+      ...(typeof errcheck === 'function' ? { check: errcheck as ErrcheckFunction } : {}),
+      ...(disposed !== undefined ? { disposes: disposed } : {}),
+      handleResult: handleTypeOf(proto.result, 1) !== undefined,
+    });
   }
-  return { wire, plans };
+  return { wire, plans, types: typesFor(protos) };
 }
 
 function resolveLibrary(ctor: string, library: unknown): WorkerConfig['library'] {
@@ -237,7 +279,7 @@ function choice<T extends string>(ctor: string, key: string, value: unknown, all
 /**
  * Validates executor options once; every problem throws here with the option named.
  * @throws {ArgumentError} for a bad option value or an unknown option.
- * @throws {DeclarationError} for a bad prototype, a named type, or a custom errcheck function.
+ * @throws {DeclarationError} for a bad prototype, an unknown type, a bad errcheck or `disposes`.
  * @throws {LibraryLoadError} when the library file cannot be found.
  */
 export function normalizeOptions(ctor: string, options: unknown): NormalizedOptions {
@@ -258,9 +300,9 @@ export function normalizeOptions(ctor: string, options: unknown): NormalizedOpti
   const maxQueue = integerOption(ctor, 'maxQueue', o.maxQueue, 1024, 0, Number.MAX_SAFE_INTEGER, true);
   const serial = choice(ctor, 'policy', o.policy, ['parallel', 'serial'] as const) === 'serial';
   const rejectWhenFull = choice(ctor, 'onFull', o.onFull, ['wait', 'reject'] as const) === 'reject';
-  const { wire, plans } = validateBind(ctor, o.bind);
+  const { wire, plans, types } = validateBind(ctor, o.bind);
   const library = resolveLibrary(ctor, o.library);
-  return { worker: { library, bind: wire }, plans, workers, maxQueue, serial, rejectWhenFull };
+  return { worker: { library, types, bind: wire }, plans, workers, maxQueue, serial, rejectWhenFull };
 }
 
 /** AbortSignals by shape: signals from another realm (vm contexts, jest) fail `instanceof`. */

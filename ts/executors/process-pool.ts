@@ -56,7 +56,9 @@ function spawnProcess(events: WorkerEvents): WorkerHandle {
  *
  * Memory is not shared: every typed array (SharedArrayBuffer-backed ones included) is copied to the
  * worker and copied back after the call (not for `const T *` parameters). ManagedArrays are refused:
- * their address means nothing in another process. Pointers returned by a worker are only valid there.
+ * their address means nothing in another process. Pointers returned by a worker are only valid there:
+ * Handles come back with their type but belong to the worker process that made them (use `workers: 1`
+ * for handle APIs; a respawned worker does not know them).
  * close() and terminate() wait until every child has exited (no zombies). A child whose parent dies
  * exits as soon as it is not inside a native call.
  *
@@ -74,7 +76,7 @@ export class ProcessPoolExecutor<const S extends BindSpec = BindSpec> extends Ex
   /**
    * Starts the worker processes (they load the library in the background; tasks queue meanwhile).
    * @throws {ArgumentError} for an invalid option (named in the message).
-   * @throws {DeclarationError} for a bad prototype, a named type, or a custom errcheck function.
+   * @throws {DeclarationError} for a bad prototype, an undeclared type, or a bad `errcheck` or `disposes`.
    * @throws {LibraryLoadError} when the library file is not found.
    */
   constructor(options: ExecutorOptions<S>) {

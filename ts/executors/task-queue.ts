@@ -38,10 +38,13 @@ export class Task {
   #reject!: (err: unknown) => void;
   #cleanups: Array<() => void> = [];
   #released = false;
+  readonly #finishReply: ((reply: ChunkReply) => ChunkReply) | undefined;
 
-  constructor(fn: string, payload: Payload) {
+  /** `finishReply` turns the worker's reply into the calls' outcomes (handles, errcheck functions) before `done` resolves. */
+  constructor(fn: string, payload: Payload, finishReply?: (reply: ChunkReply) => ChunkReply) {
     this.fn = fn;
     this.payload = payload;
+    this.#finishReply = finishReply;
     this.admitted = new Promise((resolve, reject) => {
       this.#admit = resolve;
       this.#refuse = reject;
@@ -69,7 +72,17 @@ export class Task {
   }
 
   succeed(reply: ChunkReply): void {
-    if (this.#finish()) this.#resolve(reply);
+    if (this.settled) return;
+    let outcome = reply;
+    if (this.#finishReply !== undefined) {
+      try {
+        outcome = this.#finishReply(reply);
+      } catch (err) {
+        this.fail(err);
+        return;
+      }
+    }
+    if (this.#finish()) this.#resolve(outcome);
   }
 
   /** Rejects the task; before admission this rejects `admitted` too (nobody holds `done` yet). */

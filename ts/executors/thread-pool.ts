@@ -32,7 +32,8 @@ function spawnThread(events: WorkerEvents): WorkerHandle {
  * Arguments: SharedArrayBuffer-backed typed arrays pass zero-copy (C writes are visible at once);
  * ManagedArrays pass as their address, pinned until the task settles (dispose() waits); other typed
  * arrays are copied in and copied back after the call (not for `const T *` parameters), as are
- * one-element out-param arrays. Callbacks cannot cross threads.
+ * one-element out-param arrays and struct objects at `_Out_`/`_Inout_` parameters. Handles cross
+ * with their type. Callbacks cannot cross threads; errcheck functions run on this thread.
  *
  * A running native call cannot be interrupted in a thread: on timeout or abort the promise rejects
  * at once, but the worker stays busy until the call returns (its result is discarded). Use
@@ -56,7 +57,7 @@ export class ThreadPoolExecutor<const S extends BindSpec = BindSpec> extends Exe
   /**
    * Starts the workers (they load the library in the background; tasks queue meanwhile).
    * @throws {ArgumentError} for an invalid option (named in the message).
-   * @throws {DeclarationError} for a bad prototype, a named type, or a custom errcheck function.
+   * @throws {DeclarationError} for a bad prototype, an undeclared type, or a bad `errcheck` or `disposes`.
    * @throws {LibraryLoadError} when the library file is not found.
    */
   constructor(options: ExecutorOptions<S>) {

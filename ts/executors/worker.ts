@@ -8,11 +8,13 @@ import { CallbackError, NativeError } from '../core/errors';
 import { dtypeInfo } from '../declare/dtype';
 import { load, type Library } from '../library/library';
 import { viewBytes } from '../native/koffi';
+import { adoptHandle, isHandle } from '../memory/handle';
 import { NDArray } from '../memory/ndarray';
 import { reference, type ReferenceLibrary } from '../reference/reference';
 import type { BindSpec } from '../call/infer';
 import { toWireError, type WireError } from './errors';
-import { kMarker, type ManagedMarker, type NDMarker } from './marshal';
+import { handleMarker, kMarker, type HandleMarker, type ManagedMarker, type NDMarker } from './marshal';
+import { declareTypes } from './type-shipping';
 import type { WireErrcheck, WorkerConfig } from './options';
 import type { DoneMessage, FromWorker, ToWorker } from './protocol';
 
@@ -39,6 +41,8 @@ function init(config: WorkerConfig): void {
   } else {
     library = load(config.library.path);
   }
+  // Before binding: prototypes resolve named types as they are parsed.
+  declareTypes(config.types, 'executor worker');
   const spec: Record<string, unknown> = {};
   for (const [name, f] of Object.entries(config.bind)) {
     // Shared memory is the zero-copy path of thread pools: accept it on every pointer parameter,
@@ -56,8 +60,11 @@ function init(config: WorkerConfig): void {
 /** Turns wire markers back into what the bound function accepts. */
 function revive(args: unknown[], indices: readonly number[]): void {
   for (const i of indices) {
-    const m = args[i] as ManagedMarker | NDMarker;
-    if (m[kMarker] === 'managed') {
+    const m = args[i] as ManagedMarker | NDMarker | HandleMarker;
+    if (m[kMarker] === 'handle') {
+      // A Handle of this worker (never freed here: no disposer is bound in workers), checked by the bound function.
+      args[i] = adoptHandle(m.type, m.ptr);
+    } else if (m[kMarker] === 'managed') {
       const info = dtypeInfo('executor', m.dtype);
       // A view of the caller's native memory: the caller keeps the array pinned until this task is answered.
       args[i] = m.length === 0 ? new info.ctor(0) : new info.ctor(viewBytes(m.ptr, m.length * info.bytes));
@@ -67,10 +74,20 @@ function revive(args: unknown[], indices: readonly number[]): void {
   }
 }
 
-/** The array to send back for argument `x` (typed arrays, NDArrays and `{ data }` objects give their data). */
+/** A result or out-value as it crosses back: Handles become markers (a class instance would not survive cloning). */
+function toWire(v: unknown): unknown {
+  if (typeof v !== 'object' || v === null) return v;
+  if (isHandle(v)) return handleMarker(v);
+  if (Array.isArray(v) && v.some(isHandle)) return v.map((x) => (isHandle(x) ? handleMarker(x) : x));
+  return v;
+}
+
+/** The value to send back for argument `x` (typed arrays, NDArrays and `{ data }` objects give their data; structs themselves). */
 function backValue(x: unknown): unknown {
-  if (ArrayBuffer.isView(x) || Array.isArray(x)) return x;
-  return (x as { data?: unknown } | null)?.data;
+  if (ArrayBuffer.isView(x) || Array.isArray(x)) return toWire(x);
+  const data = (x as { data?: unknown } | null)?.data;
+  if (ArrayBuffer.isView(data)) return data;
+  return x;
 }
 
 /** Calls `fn` with call `k` of a columnar chunk (direct calls for the usual arities: no spread). */
@@ -116,7 +133,7 @@ function run(msg: Extract<ToWorker, { t: 'run' }>, send: Send): void {
   if (msg.cols) {
     for (let k = 0; k < n; k++) {
       try {
-        values[k] = callColumns(fn, msg.cols, k);
+        values[k] = toWire(callColumns(fn, msg.cols, k));
       } catch (err) {
         (errors ??= []).push([k, toWireError(err)]);
       }
@@ -129,7 +146,7 @@ function run(msg: Extract<ToWorker, { t: 'run' }>, send: Send): void {
       let called = true;
       try {
         if (m?.r) revive(args, m.r);
-        values[k] = fn(...args);
+        values[k] = toWire(fn(...args));
       } catch (err) {
         (errors ??= []).push([k, toWireError(err)]);
         // Copy back only when C ran: argument errors leave the caller's arrays as they are.
