@@ -42,9 +42,9 @@ function lint(snippets: Snippet[]): Finding[][] {
 const CASES = {
   memoryImportsCallTypes: { file: 'ts/memory/x.ts', code: "import type { BindSpec } from '../call/infer';\nexport type X = BindSpec;\n" },
   memoryImportsCallbacks: { file: 'ts/memory/x.ts', code: "export { RegisteredCallback } from '../callbacks/registered';\n" },
-  callbacksImportsMemory: { file: 'ts/callbacks/x.ts', code: "import { DTYPES } from '../memory/dtype';\nexport const x = DTYPES;\n" },
+  callbacksImportsMemory: { file: 'ts/callbacks/x.ts', code: "import { NDArray } from '../memory/ndarray';\nexport const x = NDArray;\n" },
   callImportsLibrary: { file: 'ts/call/x.ts', code: "import { Library } from '../library/library';\nexport const x = Library;\n" },
-  callImportsMemory: { file: 'ts/call/x.ts', code: "import { DTYPES } from '../memory/dtype';\nexport const x = DTYPES;\n" },
+  callImportsMemory: { file: 'ts/call/x.ts', code: "import { NDArray } from '../memory/ndarray';\nexport const x = NDArray;\n" },
   referenceImportsExecutors: {
     file: 'ts/reference/x.ts',
     code: "import { ThreadPoolExecutor } from '../executors/thread-pool';\nexport const x = ThreadPoolExecutor;\n",

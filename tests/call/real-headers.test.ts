@@ -4,6 +4,13 @@ import { createHash } from 'node:crypto';
 import * as ffikit from '../../ts/index';
 import { runChild } from '../helpers/child';
 
+declare module '../../ts/index' {
+  interface NamedTypes {
+    EVP_MD_CTX: ffikit.Opaque;
+    EVP_MD: ffikit.Opaque;
+  }
+}
+
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const fx = require('../fixtures/build').fixturePaths() as { edge: string };
 

@@ -366,10 +366,11 @@ type ApplyErrcheck<R, E> = [E] extends [undefined]
 // Parameters an array contract fills automatically: `length: 'len'` and named `shape` entries.
 type AutoNames<A> = A extends object
   ? {
-      [K in keyof A]: A[K] extends { readonly length: infer L extends string } ? L | ShapeNames<A[K]> : ShapeNames<A[K]>;
+      [K in keyof A]: (A[K] extends { readonly length: infer L extends string } ? L : never) | ShapeNames<A[K]> | LeadNames<A[K]>;
     }[keyof A]
   : never;
 type ShapeNames<C> = C extends { readonly shape: ReadonlyArray<infer D> } ? Extract<D, string> : never;
+type LeadNames<C> = C extends { readonly leadingDim: infer L extends string } ? L : never;
 
 // Auto-filled parameters accept undefined; the trailing run of them may be omitted.
 type WithAuto<P extends unknown[], N extends string[], Auto> = [Auto] extends [never]
