@@ -32,6 +32,14 @@ export function renderChart(report) {
     } else {
       const color = row.target === undefined ? '#9e9e9e' : row.ok ? '#2e7d32' : '#c62828';
       parts.push(`<text x="24" y="${y + 16}">${esc(row.label)}</text>`);
+      if (row.kind === 'diff') {
+        // Absolute costs (ns added per call) have no place on a ratio axis: printed, coloured by the target.
+        parts.push(
+          `<text x="${x(MIN) + 4}" y="${y + 16}" fill="${color}" font-weight="bold">${row.value >= 0 ? '+' : ''}${row.value.toFixed(1)} ns per call (target ≤ ${row.target} ns)</text>`,
+        );
+        y += ROW;
+        continue;
+      }
       parts.push(`<rect x="${x(MIN)}" y="${y + 5}" width="${Math.max(1, x(row.value) - x(MIN))}" height="14" fill="${color}"/>`);
       const labelX = Math.max(x(row.value), row.target === undefined ? 0 : x(row.target)) + 5;
       parts.push(`<text x="${labelX}" y="${y + 16}" fill="#333">${row.value.toFixed(2)}×</text>`);

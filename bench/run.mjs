@@ -52,12 +52,14 @@ for (const file of files) {
     for (const [name, v] of Object.entries(ns)) console.log(`  ${name.padEnd(52)} ${v.toFixed(1).padStart(12)} ns/call`);
     const ratioSpecs = typeof group.ratios === 'function' ? group.ratios(ctx) : group.ratios;
     const ratios = ratioSpecs.map((r) => {
-      const value = ns[r.num] / ns[r.den];
+      // `kind: 'diff'` specs compare absolute costs: ns(num) - ns(den), e.g. what one check adds per call.
+      const diff = r.kind === 'diff';
+      const value = diff ? ns[r.num] - ns[r.den] : ns[r.num] / ns[r.den];
       const ok = r.target === undefined || (r.higherIsBetter ? value >= r.target : value <= r.target);
       if (!ok) failed++;
-      const target = r.target === undefined ? '' : `target ${r.higherIsBetter ? '>=' : '<='} ${r.target}`;
+      const target = r.target === undefined ? '' : `target ${r.higherIsBetter ? '>=' : '<='} ${r.target}${diff ? ' ns' : ''}`;
       console.log(
-        `  ratio ${r.label.padEnd(42)} ${value.toFixed(3).padStart(8)}x  ${target} ${r.target === undefined ? '' : ok ? 'OK' : 'MISSED'}`,
+        `  ${diff ? 'diff ' : 'ratio'} ${r.label.padEnd(42)} ${value.toFixed(3).padStart(8)}${diff ? 'ns' : 'x '} ${target} ${r.target === undefined ? '' : ok ? 'OK' : 'MISSED'}`,
       );
       return { ...r, value, ok };
     });

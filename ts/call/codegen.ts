@@ -422,3 +422,34 @@ export function buildWrappers(plan: WrapperPlan, rt: WrapperRuntime): { sync: Wr
 export function usesClosureWrappers(): boolean {
   return !codegenAllowed;
 }
+
+/**
+ * A native variadic function called with `fixed` arguments, then one argument per extra type, each
+ * preceded by its type as koffi's variadic calls need: `(a0, a1, v0) => raw(a0, a1, 'int', v0)`.
+ * Generated for its fixed arity (no argument arrays per call); closures when code generation is off.
+ */
+export function interleavedCall(
+  raw: (...args: unknown[]) => unknown,
+  fixed: number,
+  spellings: readonly string[],
+  label: string,
+): (...args: unknown[]) => unknown {
+  const a = Array.from({ length: fixed }, (_, i) => `a${i}`);
+  const v = spellings.map((_, i) => `v${i}`);
+  const t = spellings.map((_, i) => `T${i}`);
+  const passed = [...a, ...v.flatMap((name, i) => [t[i], name])];
+  if (codegenAllowed) {
+    try {
+      const source = `'use strict';\nreturn function variadic(${[...a, ...v].join(', ')}) { return raw(${passed.join(', ')}); };\n//# sourceURL=ffikit:variadic/${sourceLabel(label)}`;
+      return (new Function('raw', ...t, source) as (...deps: unknown[]) => (...args: unknown[]) => unknown)(raw, ...spellings);
+    } catch (err) {
+      if (!(err instanceof EvalError || (err as Error)?.name === 'EvalError')) throw err;
+      codegenAllowed = false;
+    }
+  }
+  return (...args: unknown[]) => {
+    const out = args.slice(0, fixed);
+    for (let i = 0; i < spellings.length; i++) out.push(spellings[i], args[fixed + i]);
+    return raw(...out);
+  };
+}

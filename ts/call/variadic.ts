@@ -5,6 +5,7 @@ import type { ParsedParam, ParsedPrototype, ParsedType } from '../declare/protot
 import { parseTypeSpelling } from '../declare/named-types';
 import { primitive } from '../declare/primitives';
 import type { RawFunction } from '../native/koffi';
+import { interleavedCall } from './codegen';
 
 const kInt = primitive('int');
 const kDouble = primitive('double');
@@ -63,12 +64,8 @@ export function variadicFactory<F>(
     const fixed = proto.params.length;
     const spellings = extra.map((p) => p.type.text);
     // koffi takes each variadic argument as a (type, value) pair after the fixed ones.
-    const interleave = (args: unknown[]): unknown[] => {
-      const out = args.slice(0, fixed);
-      for (let i = 0; i < extra.length; i++) out.push(spellings[i], args[fixed + i]);
-      return out;
-    };
-    const rawX = Object.assign((...args: unknown[]) => raw(...interleave(args)), { async: noAsync(proto.name) }) as RawFunction;
+    const call = interleavedCall(raw, fixed, spellings, `${proto.name}(${key})`);
+    const rawX = Object.assign(call, { async: noAsync(proto.name) }) as unknown as RawFunction;
     const text = `${proto.text} with (${key})`;
     const declared = make({ ...proto, params: [...proto.params, ...extra], variadic: false, text }, rawX);
     cache.set(key, declared);

@@ -92,12 +92,15 @@ export class Handle<T extends string = string> implements Disposable {
   /** The C type name (`'sqlite3'`). */
   readonly type: T;
   #pointer: bigint;
+  /** The address while live, 0n once disposed. */
+  #live: bigint;
   #held: Held;
 
   /** @internal use {@link adoptHandle} */
   constructor(type: T, pointer: bigint, site: Error | undefined) {
     this.type = type;
     this.#pointer = pointer;
+    this.#live = pointer;
     const disposer = disposers.get(type);
     this.#held = { type, pointer, site, disposer, freed: false };
     if (disposer) {
@@ -113,6 +116,11 @@ export class Handle<T extends string = string> implements Disposable {
   get pointer(): bigint {
     if (this.#held.freed) throw disposedError(`${this.type} handle: it was disposed; its object is gone.`);
     return this.#pointer;
+  }
+
+  /** @internal The address, or 0n once disposed (one read for the generated wrappers' fast path). */
+  get address(): bigint {
+    return this.#live;
   }
 
   /** True once the declared disposer ran on it (or dispose() was called). */
@@ -152,6 +160,7 @@ export class Handle<T extends string = string> implements Disposable {
     const held = handle.#held;
     if (held.freed) return;
     held.freed = true;
+    handle.#live = 0n;
     backstop.unregister(held);
     held.disposer?.release();
     const byAddress = live.get(handle.type);

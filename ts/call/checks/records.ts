@@ -76,8 +76,9 @@ export function handleCheck(fn: string, p: ParsedParam, typeName: string): Param
   const expected = `a ${typeName} handle, a bigint address or null`;
   return {
     name: p.name,
-    fast: (x) => `(${x} instanceof Handle && ${x}.type === ${JSON.stringify(typeName)} && !${x}.disposed)`,
-    fastValue: (x) => `${x}.pointer`,
+    // A disposed handle's address reads 0n, so one read both checks liveness and gives the address.
+    fast: (x) => `(${x} instanceof Handle && ${x}.type === ${JSON.stringify(typeName)} && ${x}.address !== 0n)`,
+    fastValue: (x) => `${x}.address`,
     usesScope: false,
     constants: { Handle },
     convert: (x) => {
@@ -107,15 +108,22 @@ export function enumCheck(fn: string, p: ParsedParam, type: CType): ParamCheck {
   for (const v of values) mask |= BigInt(v) & ((1n << 64n) - 1n);
   const int32Flags = type.flags === true && lo === -(2 ** 31) && hi === 2 ** 31 - 1 && mask < 1n << 31n;
   const notMask = int32Flags ? ~Number(mask) : 0;
+  // Dense enums (the usual case) are checked with a table lookup, sparse ones with a Set.
+  const min = Math.min(...values);
+  const span = Math.max(...values) - min + 1;
+  const dense = span <= 4096 && Number.isSafeInteger(min) && min >= -(2 ** 31) && min + span <= 2 ** 31;
+  const table = new Uint8Array(dense ? span : 0);
+  if (dense) for (const v of values) table[v - min] = 1;
+  const tableName = `ENUM_${type.name}`;
+  let fast: ((x: string) => string) | null;
+  if (type.flags) fast = int32Flags ? (x) => `(typeof ${x} === 'number' && (${x} | 0) === ${x} && (${x} & ${notMask}) === 0)` : null;
+  else if (dense) fast = (x) => `(typeof ${x} === 'number' && (${x} | 0) === ${x} && ${tableName}[(${x} - ${min}) >>> 0] === 1)`;
+  else fast = (x) => `(typeof ${x} === 'number' && ${tableName}.has(${x}))`;
   return {
     name: p.name,
-    fast: type.flags
-      ? int32Flags
-        ? (x) => `(typeof ${x} === 'number' && (${x} | 0) === ${x} && (${x} & ${notMask}) === 0)`
-        : null
-      : (x) => `(typeof ${x} === 'number' && ENUM_${type.name}.has(${x}))`,
+    fast,
     usesScope: false,
-    constants: type.flags ? {} : { [`ENUM_${type.name}`]: values },
+    constants: type.flags ? {} : { [tableName]: dense ? table : values },
     convert: (x) => {
       if (typeof x === 'string') {
         const v = members.get(x);
