@@ -40,6 +40,7 @@ export {
   type TypeSpec,
   type TypeKind,
   type CallbackType,
+  type CallbackTypeOptions,
   type Enumeration,
 } from './declare/named-types';
 export { Handle, handle, isHandle } from './memory/handle';
