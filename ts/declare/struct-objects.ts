@@ -35,3 +35,25 @@ export function checkStructElement(fn: string, param: string, type: CType, value
   if (!isStructObject(value)) throw argumentError(fn, param, `an object with every member of struct ${type.name}`, value);
   checkStructObject(fn, param, type, value);
 }
+
+/**
+ * A yes/no version of {@link checkStructElement} for large arrays: true when `value` would pass it.
+ * Built once per type; callers run the full check (for its message) only when this says no.
+ */
+export function structObjectTest(type: CType): (value: unknown) => boolean {
+  const members = [...(type.members ?? [])];
+  const nested = members.map((m) => {
+    const inner = type.memberStructs?.[m];
+    return inner === undefined ? undefined : structObjectTest(inner);
+  });
+  return (value) => {
+    if (!isStructObject(value)) return false;
+    for (let i = 0; i < members.length; i++) {
+      const member = members[i] as string;
+      if (!(member in value)) return false;
+      const test = nested[i];
+      if (test !== undefined && !test((value as Record<string, unknown>)[member])) return false;
+    }
+    return true;
+  };
+}

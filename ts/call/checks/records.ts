@@ -5,7 +5,7 @@ import type { CType } from '../../declare/named-types';
 import { intRange } from '../../declare/primitives';
 import { Handle, isHandle } from '../../memory/handle';
 import type { ParsedParam } from '../../declare/prototype';
-import { checkStructElement, checkStructObject, isStructObject } from '../../declare/struct-objects';
+import { checkStructElement, checkStructObject, isStructObject, structObjectTest } from '../../declare/struct-objects';
 import { isStructArray, structArrayStorage } from '../../memory/struct-array';
 import { kMaxPointer, rawPointer } from './buffers';
 import type { ParamCheck } from './check';
@@ -37,6 +37,7 @@ export function structCheck(fn: string, p: ParsedParam, named: CType, mode: 'val
   const expected = byPointer
     ? `an object or array of objects with the members of struct ${named.name}, a StructArray(${named.name})${mode === 'in' ? ', a bigint address or null' : ''}`
     : `an object with the members of struct ${named.name}`;
+  const complete = structObjectTest(named);
   const fail = (x: unknown, hint?: string): never => {
     throw argumentError(fn, p.name, expected, x, hint ?? (mode === 'out' ? 'Pass an object ({}); C fills its members.' : undefined));
   };
@@ -57,13 +58,12 @@ export function structCheck(fn: string, p: ParsedParam, named: CType, mode: 'val
         return x;
       }
       if (byPointer && Array.isArray(x)) {
+        const test = mode === 'out' ? isStructObject : complete;
         for (let i = 0; i < x.length; i++) {
           const el: unknown = x[i];
-          if (mode === 'out') {
-            if (!isStructObject(el)) throw argumentError(fn, `${p.name}[${i}]`, `an object (struct ${named.name}) for C to fill`, el);
-          } else {
-            checkStructElement(fn, `${p.name}[${i}]`, named, el);
-          }
+          if (test(el)) continue;
+          if (mode === 'out') throw argumentError(fn, `${p.name}[${i}]`, `an object (struct ${named.name}) for C to fill`, el);
+          checkStructElement(fn, `${p.name}[${i}]`, named, el);
         }
         return x;
       }
