@@ -1,6 +1,7 @@
 // Arrays of structs through `T *`: copied arrays of objects, zero-copy StructArrays, length contracts, libc poll().
 import * as ffikit from '../ts/index';
 import { fixturePaths } from './fixtures/build';
+import { runChild } from './helpers/child';
 
 ffikit.struct('Item', { id: 'int32_t', weight: 'double' });
 ffikit.struct('Vec2', { x: 'double', y: 'double' });
@@ -287,5 +288,28 @@ describe('libc poll() on a pipe (real file descriptors)', () => {
     } finally {
       for (const fd of [...a, ...b]) c.close(fd);
     }
+  });
+});
+
+describe('StructArray GC backstop (child process)', () => {
+  it('a forgotten StructArray is freed by GC with one warning naming where it was created', () => {
+    const result = runChild(
+      `
+      const ffikit = require('./ts/index');
+      ffikit.struct('Item', { id: 'int32_t', weight: 'double' });
+      const warnings = [];
+      process.on('warning', (w) => { if (w.code === 'FFIKIT_UNDISPOSED') warnings.push(w.message); });
+      function forgetSome() { for (let i = 0; i < 10; i++) ffikit.StructArray.create('Item', 4); }
+      forgetSome();
+      (async () => {
+        for (let i = 0; i < 20 && warnings.length === 0; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 10)); }
+        console.log(JSON.stringify(warnings));
+      })();`,
+      { nodeArgs: ['--expose-gc'] },
+    );
+    expect(result.status).toBe(0);
+    const warnings = JSON.parse(result.stdout.trim().split('\n').pop() ?? '[]') as string[];
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/ created at forgetSome \(\[eval\]:\d+:\d+\) was never disposed; the garbage collector freed it\./);
   });
 });

@@ -44,11 +44,17 @@ export class StructArray<T extends object = Record<string, unknown>> implements 
   readonly #length: number;
   readonly #bytes: ManagedArray<'uint8'>;
 
-  private constructor(type: CType, length: number) {
+  private constructor(type: CType, length: number, bytes: ManagedArray<'uint8'>) {
     this.type = type;
     this.#length = length;
-    // A byte ManagedArray owns the memory: one disposer, pins during calls, the GC backstop.
-    this.#bytes = ManagedArray.create('uint8', length * type.size);
+    this.#bytes = bytes;
+  }
+
+  static #allocate<T extends object>(type: CType, length: number): StructArray<T> {
+    // A byte ManagedArray owns the memory: one disposer, pins during calls, the GC backstop. It is
+    // created here, not in the constructor: the creation site it captures would otherwise hold the
+    // new StructArray (a frame's receiver) and keep it from ever being collected.
+    return new StructArray<T>(type, length, ManagedArray.create('uint8', length * type.size));
   }
 
   /**
@@ -65,7 +71,7 @@ export class StructArray<T extends object = Record<string, unknown>> implements 
     }
     if (length * t.size > 2 ** 32)
       throw argumentError('StructArray.create', 'length', `at most ${Math.floor(2 ** 32 / t.size)} elements`, length);
-    return new StructArray<T>(t, length);
+    return StructArray.#allocate<T>(t, length);
   }
 
   /**
@@ -76,7 +82,7 @@ export class StructArray<T extends object = Record<string, unknown>> implements 
     const t = structType('StructArray.from', type);
     if (!Array.isArray(objects)) throw argumentError('StructArray.from', 'objects', `an array of struct ${t.name} objects`, objects);
     objects.forEach((o, i) => checkStructElement('StructArray.from', `objects[${i}]`, t, o));
-    const array = new StructArray<T>(t, objects.length);
+    const array = StructArray.#allocate<T>(t, objects.length);
     if (objects.length > 0) native.encode(array.#address('from'), native.defineArray(t[kNative], objects.length, 'Array'), objects);
     return array;
   }
