@@ -57,7 +57,7 @@ describe('declaration errors (at bind time)', () => {
       'a contract on a non-pointer',
       P1,
       { len: { length: 'len' } },
-      "'arrays.len' needs a plain pointer to numbers or void (size_t is not one).",
+      "'arrays.len' needs a plain pointer to numbers, void or a struct (size_t is not one).",
     ],
     ['a contract that is not an object', P1, { data: 5 }, "'arrays.data' expects an object such as { dtype: 'float64', length: 'len' }."],
   ])('refuses %s', (_what, fn, arrays, message) => {

@@ -40,6 +40,7 @@ export {
   type TypeSpec,
   type TypeKind,
   type CallbackType,
+  type CallbackTypeOptions,
   type Enumeration,
 } from './declare/named-types';
 export { Handle, handle, isHandle } from './memory/handle';
@@ -69,6 +70,7 @@ export {
 } from './reference/reference';
 export { ManagedArray, isManagedArray, type ManagedArrayOptions, type Allocator, type Deallocator } from './memory/managed-array';
 export { NDArray, type NDArrayConstructor, type NestedArray } from './memory/ndarray';
+export { StructArray, isStructArray } from './memory/struct-array';
 export { DTYPES, type DType, type DTypeOfArray, type TypedArrayOf, type ElementOf } from './declare/dtype';
 export type { ArrayContract } from './call/array-contract';
 export {

@@ -3,8 +3,10 @@
 import { argumentError, bindError, describeValue, disposedArrayError, nullArgumentError, tooShortError } from '../core/errors';
 import { dtypeInfo, dtypeOfArray, DTYPES, type DType } from '../declare/dtype';
 import { dtypeOfCType } from '../declare/primitives';
+import { namedType, type CType } from '../declare/named-types';
 import type { ParsedPrototype } from '../declare/prototype';
 import { isManagedArray } from '../memory/managed-array';
+import { isStructArray } from '../memory/struct-array';
 import { NDArray } from '../memory/ndarray';
 import { checkBufferUsable } from './checks/buffers';
 import type { PointerOptions } from './checks/check';
@@ -183,6 +185,32 @@ function makeInspector(
   return { normalize, capacity, shapeOf, strideOf, unwrap };
 }
 
+const kStructContractKeys = new Set(['length', 'minLength']);
+
+/**
+ * The element count of a struct pointer argument under a length contract: an array of objects, a
+ * StructArray, or one object (1). Elements are checked afterwards by the parameter's own check.
+ */
+function structCapacity(fn: string, param: string, type: CType, nonnull: boolean): (x: unknown) => number {
+  const expected = `an array of objects with the members of struct ${type.name}, a StructArray(${type.name}) or one object`;
+  return (x) => {
+    if (x === null || x === undefined) {
+      if (nonnull) throw nullArgumentError(fn, param);
+      if (x === null) return 0;
+    }
+    if (Array.isArray(x)) return x.length;
+    if (isStructArray(x)) return x.length;
+    if (typeof x === 'object' && x !== null && !ArrayBuffer.isView(x)) return 1;
+    throw argumentError(
+      fn,
+      param,
+      expected,
+      x,
+      typeof x === 'bigint' ? 'A bare address has no length to check; wrap the memory in a StructArray.' : undefined,
+    );
+  };
+}
+
 /** Checks a leading dimension against the 2-D argument it describes. */
 function leadCheck(fn: string, leadParam: string, arrayParam: string): LeadCheck {
   return (value, shape, capacity) => {
@@ -268,19 +296,68 @@ export function compileContracts(
     return j;
   };
 
+  // A count checked against the array is in [0, n], which every 64-bit integer parameter can hold.
+  const wide = (j: number): boolean => proto.params[j]?.type.prim?.size === 8;
+  const addCount = (i: number, param: string, c: ArrayContract): void => {
+    if (c.length === undefined) return;
+    const j = integerParam(c.length, `'arrays.${param}.length'`);
+    optional.add(j);
+    if (wide(j)) handled.add(j);
+    steps.push({ kind: 'count', index: j, of: i, check: countCheck(fn, proto.params[j]?.name ?? '', param, undefined) });
+  };
+  const addMin = (i: number, param: string, c: ArrayContract): void => {
+    if (c.minLength === undefined) return;
+    if (typeof c.minLength === 'number') {
+      if (!Number.isSafeInteger(c.minLength) || c.minLength < 0)
+        throw bindError(fn, `'arrays.${param}.minLength' must be a non-negative integer or an integer parameter's name.`);
+      steps.push({ kind: 'min', index: i, of: i, min: c.minLength, param: null, check: minCheck(fn, param, undefined) });
+    } else {
+      const j = integerParam(c.minLength, `'arrays.${param}.minLength'`);
+      steps.push({ kind: 'min', index: i, of: i, min: null, param: j, check: minCheck(fn, param, proto.params[j]?.name) });
+    }
+  };
+  const addCounts = (i: number, param: string, c: ArrayContract): void => {
+    addCount(i, param, c);
+    addMin(i, param, c);
+  };
+
   for (const [param, raw] of Object.entries(arrays as Record<string, unknown>)) {
     const i = index.get(param);
     const p = i === undefined ? undefined : proto.params[i];
     if (i === undefined || !p) throw bindError(fn, `'arrays' names '${param}', which is not a parameter of '${proto.text}'.`);
-    if (p.type.pointer !== 1 || !p.type.prim || p.type.direction !== 'in') {
-      throw bindError(fn, `'arrays.${param}' needs a plain pointer to numbers or void (${p.type.text} is not one).`);
+    const struct = p.type.pointer === 1 && !p.type.prim ? namedType(p.type.base) : undefined;
+    const prim = p.type.pointer === 1 && p.type.direction === 'in' ? p.type.prim : undefined;
+    if (struct?.kind !== 'struct' && !prim) {
+      throw bindError(fn, `'arrays.${param}' needs a plain pointer to numbers, void or a struct (${p.type.text} is not one).`);
     }
     if (typeof raw !== 'object' || raw === null)
       throw bindError(fn, `'arrays.${param}' expects an object such as { dtype: 'float64', length: 'len' }.`);
     const c = raw as ArrayContract;
+    if (struct?.kind === 'struct') {
+      const extra = Object.keys(c).filter((k) => !kStructContractKeys.has(k));
+      if (extra.length)
+        throw bindError(
+          fn,
+          `'arrays.${param}' is a struct ${struct.name} pointer: only length and minLength apply (not ${extra.join(', ')}).`,
+        );
+      handled.add(i);
+      steps.push({
+        kind: 'array',
+        index: i,
+        fastCtor: null,
+        normalize: null,
+        capacity: structCapacity(fn, param, struct, p.type.nonnull),
+        shapeOf: null,
+        strideOf: null,
+        unwrap: null,
+      });
+      addCounts(i, param, c);
+      continue;
+    }
+    if (!prim) continue;
     const unknown = Object.keys(c).filter((k) => !kContractKeys.has(k));
     if (unknown.length) throw bindError(fn, `'arrays.${param}' has unknown option${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}.`);
-    const declared = p.type.prim.kind === 'void' ? undefined : dtypeOfCType(p.type.prim.canonical);
+    const declared = prim.kind === 'void' ? undefined : dtypeOfCType(prim.canonical);
     if (c.dtype !== undefined && !DTYPES.includes(c.dtype))
       throw bindError(fn, `'arrays.${param}.dtype' must be one of ${DTYPES.join(', ')}.`);
     if (c.dtype !== undefined && declared !== undefined && c.dtype !== declared) {
@@ -313,14 +390,7 @@ export function compileContracts(
       strideOf: lead ? inspect.strideOf : null,
       unwrap: lead ? inspect.unwrap : null,
     });
-    // A count checked against the array is in [0, n], which every 64-bit integer parameter can hold.
-    const wide = (j: number): boolean => proto.params[j]?.type.prim?.size === 8;
-    if (c.length !== undefined) {
-      const j = integerParam(c.length, `'arrays.${param}.length'`);
-      optional.add(j);
-      if (wide(j)) handled.add(j);
-      steps.push({ kind: 'count', index: j, of: i, check: countCheck(fn, proto.params[j]?.name ?? '', param, undefined) });
-    }
+    addCount(i, param, c);
     c.shape?.forEach((d, axis) => {
       if (typeof d !== 'string') return;
       const j = integerParam(d, `'arrays.${param}.shape[${axis}]'`);
@@ -334,16 +404,7 @@ export function compileContracts(
       if (wide(j)) handled.add(j);
       steps.push({ kind: 'lead', index: j, of: i, check: leadCheck(fn, proto.params[j]?.name ?? '', param) });
     }
-    if (c.minLength !== undefined) {
-      if (typeof c.minLength === 'number') {
-        if (!Number.isSafeInteger(c.minLength) || c.minLength < 0)
-          throw bindError(fn, `'arrays.${param}.minLength' must be a non-negative integer or an integer parameter's name.`);
-        steps.push({ kind: 'min', index: i, of: i, min: c.minLength, param: null, check: minCheck(fn, param, undefined) });
-      } else {
-        const j = integerParam(c.minLength, `'arrays.${param}.minLength'`);
-        steps.push({ kind: 'min', index: i, of: i, min: null, param: j, check: minCheck(fn, param, proto.params[j]?.name) });
-      }
-    }
+    addMin(i, param, c);
   }
   let minArity = proto.params.length;
   while (minArity > 0 && optional.has(minArity - 1)) minArity--;

@@ -12,7 +12,7 @@ import {
   type CallbackError,
 } from '../core/errors';
 import * as native from '../native/koffi';
-import { namedType, type CType } from '../declare/named-types';
+import { callbackLengthStrings, namedType, type CType } from '../declare/named-types';
 import { callbackReturn, kRefused, type CallbackReturn } from './return-check';
 import { holdLoop, lingerAtExit, releaseLoop, stopLingering } from './foreign-threads';
 
@@ -45,6 +45,25 @@ export function registeredCallbackCount(): number {
 /** How many callbacks may be registered at once. */
 export function callbackCapacity(): number {
   return kTrampolines - kTransientReserve;
+}
+
+/**
+ * For callback types declared with `lengths`: turns each length-bound string argument (an address, as
+ * the trampoline receives it) into exactly that many characters, in place. Null when there are none.
+ * Runs inside the callback's try block: a failure is reported like an exception of the callback.
+ */
+export function callbackArgsDecoder(type: CType): ((args: unknown[]) => unknown[]) | null {
+  const strings = callbackLengthStrings(type);
+  if (strings === undefined) return null;
+  return (args) => {
+    for (const s of strings) {
+      const ptr = args[s.index];
+      const n = Number(args[s.length]);
+      // NULL stays null; a non-positive length is an empty string (nothing may be read).
+      args[s.index] = ptr === null || ptr === 0n ? null : n > 0 ? native.decode(ptr, s.char, n) : '';
+    }
+    return args;
+  };
 }
 
 /** What a `'main'` callback did wrong while C was running it, with the error for each way it surfaces. */
@@ -105,6 +124,7 @@ export class RegisteredCallback extends EventEmitter implements Disposable {
     this.#release = release;
     const returns = callbackReturn(type);
     const fallback = returns?.neutral;
+    const decodeArgs = callbackArgsDecoder(type);
     // The trampoline calls this wrapper, never the user's function directly: after dispose() it
     // turns into a no-op, and an exception or a wrong return value becomes a report instead of an
     // exception raised inside C's call.
@@ -113,7 +133,7 @@ export class RegisteredCallback extends EventEmitter implements Disposable {
       if (user === null) return fallback;
       let value: unknown;
       try {
-        value = user(...args);
+        value = user(...(decodeArgs === null ? args : decodeArgs(args)));
       } catch (err) {
         this.#failed(err, null);
         return fallback;

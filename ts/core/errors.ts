@@ -360,3 +360,12 @@ export function callbackAtExitWarning(typeName: string, count: number): Error & 
   warning.code = 'FFIKIT_CALLBACK_AT_EXIT';
   return warning;
 }
+
+// ---- Struct arrays and length-bound callback strings ----------------------------------------------
+
+/** A disposed StructArray used through a method (`param` undefined) or passed as argument `param` of `where`. */
+export function structArrayDisposedError(where: string, param: string | undefined, what?: string): DisposedError {
+  return param === undefined
+    ? new DisposedError(`${where}: the struct array was disposed; its memory is gone.`)
+    : new DisposedError(`${where}: argument '${param}' is a disposed ${what ?? 'StructArray'}; its memory is gone.`);
+}

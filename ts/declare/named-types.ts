@@ -1,8 +1,8 @@
 // Named C types beyond primitives: struct, opaque, pointer, array, alias, callback types; sizeof and decode.
 
-import { argumentError, declarationError } from '../core/errors';
+import { argumentError, declarationError, describeValue } from '../core/errors';
 import * as native from '../native/koffi';
-import type { ParsedType } from './declaration';
+import type { ParsedPrototype, ParsedType } from './declaration';
 import { intRange, primitive } from './primitives';
 import { parsePrototype } from './prototype';
 import { CType, kNative, namedType, registerType as register, type PointerTarget } from './type-registry';
@@ -222,21 +222,88 @@ export function alias(name: string, type: TypeSpec): CType {
   });
 }
 
+/** Options of {@link callbackType}. */
+export interface CallbackTypeOptions {
+  /**
+   * String parameters that C passes with an explicit length instead of a NUL terminator: parameter
+   * name to the integer parameter holding its length in characters, e.g. `{ s: 'len' }` for expat's
+   * `void XML_CharacterDataHandler(void *userData, const XML_Char *s, int len)`. The JS function receives
+   * exactly `len` characters (UTF-8 for `char`), never reading past them; NULL arrives as null.
+   */
+  readonly lengths?: Readonly<Record<string, string>>;
+}
+
+/** A string parameter decoded by an explicit length: argument positions and the character type. */
+export interface LengthString {
+  readonly index: number;
+  readonly length: number;
+  /** The character type's canonical name (`'char'`, `'char16_t'`, `'char32_t'`). */
+  readonly char: string;
+}
+
+const lengthStrings = new WeakMap<object, readonly LengthString[]>();
+
+/** @internal The length-bound string parameters of a callback type (declared with `lengths`), if any. */
+export function callbackLengthStrings(type: CType): readonly LengthString[] | undefined {
+  return type.proto ? lengthStrings.get(type.proto) : undefined;
+}
+
+function parseLengths(where: string, proto: ParsedPrototype, lengths: unknown): LengthString[] {
+  if (typeof lengths !== 'object' || lengths === null || Array.isArray(lengths)) {
+    throw argumentError(where, 'lengths', "an object of string parameter to length parameter, e.g. { s: 'len' }", lengths);
+  }
+  const index = new Map(proto.params.map((p, i) => [p.name, i]));
+  return Object.entries(lengths as Record<string, unknown>).map(([name, lengthName]) => {
+    const i = index.get(name);
+    const t = i === undefined ? undefined : proto.params[i]?.type;
+    const isString =
+      t?.pointer === 1 && t.direction === 'in' && (t.prim?.isChar === true || t.prim?.kind === 'char16' || t.prim?.kind === 'char32');
+    if (i === undefined || !t || !isString || !t.prim) {
+      throw declarationError(
+        `${where}: lengths.${name} expected a string parameter (const char *, const char16_t * or const char32_t *) of '${proto.text}', got ${t ? t.text : 'no such parameter'}.`,
+      );
+    }
+    const j = typeof lengthName === 'string' ? index.get(lengthName) : undefined;
+    const lt = j === undefined ? undefined : proto.params[j]?.type;
+    if (j === undefined || lt?.pointer !== 0 || lt.prim?.kind !== 'int') {
+      throw declarationError(
+        `${where}: lengths.${name} expected the name of an integer parameter of '${proto.text}', got ${describeValue(lengthName)}.`,
+      );
+    }
+    return { index: i, length: j, char: t.prim.canonical };
+  });
+}
+
 /**
  * Declares a callback (function pointer) type from a C prototype; its name is usable in prototypes
  * as `Name *cb` or `Name cb`.
+ * @param prototype The C prototype of the function C calls.
+ * @param options `lengths`: string parameters C passes with an explicit length (not NUL-terminated).
+ * @returns The callback type, for `lib.register()` and prototypes.
+ * @throws {DeclarationError} for a bad prototype, a name declared differently, or a `lengths` entry that
+ * does not pair a string parameter with an integer one.
  * @example
  * const Progress = ffikit.callbackType('void ProgressCallback(int current, int total)');
  * lib.bind({ run: 'int process_with_callback(double *data, size_t len, ProgressCallback cb)' });
+ * // expat passes character data without a terminator: decode exactly `len` bytes.
+ * ffikit.callbackType('void XML_CharacterDataHandler(void *ud, const XML_Char *s, int len)', { lengths: { s: 'len' } });
  */
-export function callbackType<const P extends string>(prototype: P): CallbackType<P> {
-  const proto = parsePrototype(prototype, 'callbackType()');
+export function callbackType<const P extends string>(prototype: P, options: CallbackTypeOptions = {}): CallbackType<P> {
+  const where = 'callbackType()';
+  const proto = parsePrototype(prototype, where);
+  if (typeof options !== 'object' || options === null) throw argumentError(where, 'options', '{ lengths? }', options);
+  const strings = options.lengths === undefined ? [] : parseLengths(`callbackType(${proto.name})`, proto, options.lengths);
   const result = nativeSpelling(proto.result);
-  const params = proto.params.map((p) => nativeSpelling(p.type));
-  const signature = `${proto.result.text}(${proto.params.map((p) => p.type.text).join(',')})`;
+  // A length-bound string goes to JS as its address: koffi would read a `char *` up to a NUL, past the data.
+  const params = proto.params.map((p, i) => (strings.some((s) => s.index === i) ? 'void *' : nativeSpelling(p.type)));
+  const lengthsText = strings.map((s) => `${s.index}:${s.length}`).join(',');
+  const signature = `${proto.result.text}(${proto.params.map((p) => p.type.text).join(',')})${lengthsText ? `[${lengthsText}]` : ''}`;
   return register(
     proto.name,
-    () => new CType(proto.name, 'callback', native.defineCallback(proto.name, result, params), { proto }),
+    () => {
+      if (strings.length > 0) lengthStrings.set(proto, Object.freeze(strings));
+      return new CType(proto.name, 'callback', native.defineCallback(proto.name, result, params), { proto });
+    },
     signature,
   );
 }

@@ -72,7 +72,7 @@ export function captureSite(): Error {
 function creationSite(site: Error): string {
   const frames = (site.stack ?? '').split('\n').slice(1);
   const user = frames.find(
-    (f) => !/[\\/](ts|dist)[\\/]memory[\\/](managed-array|array-owner|ndarray)\.[jt]s/.test(f) && !f.includes('node:internal'),
+    (f) => !/[\\/](ts|dist)[\\/]memory[\\/](managed-array|array-owner|ndarray|struct-array)\.[jt]s/.test(f) && !f.includes('node:internal'),
   );
   return (user ?? frames[0] ?? '    at <unknown>').trim().replace(/^at /, '');
 }

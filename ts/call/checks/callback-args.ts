@@ -3,7 +3,7 @@
 import { argumentError, disposedCallbackError } from '../../core/errors';
 import type { CType } from '../../declare/named-types';
 import type { ParsedParam } from '../../declare/prototype';
-import { RegisteredCallback } from '../../callbacks/registered';
+import { callbackArgsDecoder, RegisteredCallback } from '../../callbacks/registered';
 import { callbackReturn, callbackReturnCheck } from '../../callbacks/return-check';
 import { rawPointer } from './buffers';
 import type { ParamCheck } from './check';
@@ -13,6 +13,7 @@ export function callbackCheck(fn: string, p: ParsedParam, type: CType): ParamChe
   const fallback = callbackReturn(type)?.neutral;
   const checkReturn = callbackReturnCheck(type, `${fn}()`, `the ${type.name} callback passed as '${p.name}'`);
   const expected = `a function (${type.name} callback), a registered callback, or null`;
+  const decodeArgs = callbackArgsDecoder(type);
   return {
     name: p.name,
     fast: null,
@@ -27,7 +28,7 @@ export function callbackCheck(fn: string, p: ParsedParam, type: CType): ParamChe
         return (...args: unknown[]) => {
           if (scope.callbackThrew) return fallback;
           try {
-            return checkReturn(user(...args));
+            return checkReturn(user(...(decodeArgs === null ? args : decodeArgs(args))));
           } catch (err) {
             scope.callbackFailed(err);
             return fallback;

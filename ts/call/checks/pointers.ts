@@ -67,7 +67,7 @@ function namedPointerCheck(fn: string, p: ParsedParam, named: CType, options: Po
   if (named.prim) return pointerCheck(fn, { name: p.name, type: { ...p.type, prim: named.prim } }, options);
   const t = p.type;
   const isOut = t.direction !== 'in';
-  if (named.kind === 'struct' && t.pointer === 1) return structCheck(fn, p, named, isOut ? 'out' : 'in');
+  if (named.kind === 'struct' && t.pointer === 1) return structCheck(fn, p, named, t.direction);
   if (named.kind === 'callback' && t.pointer === 1) return callbackCheck(fn, p, named);
   if (t.pointer >= 2 || isOut) return multiPointerCheck(fn, p);
   if (named.kind === 'opaque') return handleCheck(fn, p, named.name);

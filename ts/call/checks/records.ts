@@ -1,34 +1,14 @@
 // Checks for structs (by value, through input and output pointers) and opaque handles (addresses C returned).
 
-import { argumentError, disposedError } from '../../core/errors';
+import { argumentError, disposedError, structArrayDisposedError } from '../../core/errors';
 import type { CType } from '../../declare/named-types';
 import { intRange } from '../../declare/primitives';
 import { Handle, isHandle } from '../../memory/handle';
 import type { ParsedParam } from '../../declare/prototype';
+import { checkStructElement, checkStructObject, isStructObject, structObjectTest } from '../../declare/struct-objects';
+import { isStructArray, structArrayStorage } from '../../memory/struct-array';
 import { kMaxPointer, rawPointer } from './buffers';
 import type { ParamCheck } from './check';
-
-/** koffi reads a missing member as 0; a struct argument must name every member instead. */
-export function checkStructObject(fn: string, param: string, type: CType, value: object): void {
-  for (const member of type.members ?? []) {
-    if (!(member in value)) {
-      throw argumentError(
-        fn,
-        param,
-        `an object with every member of struct ${type.name} (${(type.members ?? []).join(', ')})`,
-        value,
-        `Member '${member}' is missing.`,
-      );
-    }
-    const nested = type.memberStructs?.[member];
-    const inner = (value as Record<string, unknown>)[member];
-    if (nested) {
-      if (typeof inner !== 'object' || inner === null)
-        throw argumentError(fn, `${param}.${member}`, `an object (struct ${nested.name})`, inner);
-      checkStructObject(fn, `${param}.${member}`, nested, inner);
-    }
-  }
-}
 
 /** An address of something ffikit cannot look into (a handle): a bigint as C returned it, or null. */
 export function opaquePointerCheck(fn: string, p: ParsedParam, expected: string): ParamCheck {
@@ -46,24 +26,50 @@ export function opaquePointerCheck(fn: string, p: ParsedParam, expected: string)
 }
 
 /**
- * A struct argument: by value (`'value'`), through an input pointer (`'in'`: also an address or null),
- * or through an `_Out_`/`_Inout_` pointer (`'out'`: an object C fills, members not required).
+ * A struct argument: by value (`'value'`), or through a pointer: input (`'in'`: also an address),
+ * `_Inout_` (`'inout'`: C reads and writes the objects) or `_Out_` (`'out'`: objects C fills, members
+ * not required). A `T *` takes one object, an
+ * array of objects (koffi copies them into temporary memory, and back after the call for `'out'`), or a
+ * {@link StructArray} of exactly that type (its address: zero-copy, pinned for the call).
  */
-export function structCheck(fn: string, p: ParsedParam, named: CType, mode: 'value' | 'in' | 'out'): ParamCheck {
-  const expected = `an object with the members of struct ${named.name}${mode === 'in' ? ', a bigint address or null' : ''}`;
+export function structCheck(fn: string, p: ParsedParam, named: CType, mode: 'value' | 'in' | 'inout' | 'out'): ParamCheck {
+  const byPointer = mode !== 'value';
+  const expected = byPointer
+    ? `an object or array of objects with the members of struct ${named.name}, a StructArray(${named.name})${mode === 'in' ? ', a bigint address or null' : ''}`
+    : `an object with the members of struct ${named.name}`;
+  const complete = structObjectTest(named);
+  const fail = (x: unknown, hint?: string): never => {
+    throw argumentError(fn, p.name, expected, x, hint ?? (mode === 'out' ? 'Pass an object ({}); C fills its members.' : undefined));
+  };
   return {
     name: p.name,
     fast: null,
-    usesScope: false,
+    usesScope: byPointer,
     constants: {},
-    convert: (x) => {
-      if (typeof x === 'object' && x !== null && !Array.isArray(x) && !ArrayBuffer.isView(x)) {
+    convert: (x, scope) => {
+      if (isStructObject(x)) {
+        if (byPointer && isStructArray(x)) {
+          if (x.type !== named && x.type.name !== named.name) fail(x, `It is a StructArray of ${x.type.name}.`);
+          if (x.disposed) throw structArrayDisposedError(`${fn}()`, p.name, `StructArray(${x.type.name}, ${x.length})`);
+          scope.record(structArrayStorage(x));
+          return x.length === 0 ? null : x.pointer;
+        }
         if (mode !== 'out') checkStructObject(fn, p.name, named, x);
+        return x;
+      }
+      if (byPointer && Array.isArray(x)) {
+        const test = mode === 'out' ? isStructObject : complete;
+        for (let i = 0; i < x.length; i++) {
+          const el: unknown = x[i];
+          if (test(el)) continue;
+          if (mode === 'out') throw argumentError(fn, `${p.name}[${i}]`, `an object (struct ${named.name}) for C to fill`, el);
+          checkStructElement(fn, `${p.name}[${i}]`, named, el);
+        }
         return x;
       }
       if (mode === 'in' && x === null) return null;
       if (mode === 'in' && typeof x === 'bigint') return rawPointer(fn, p.name, expected, x);
-      throw argumentError(fn, p.name, expected, x, mode === 'out' ? 'Pass an object ({}); C fills its members.' : undefined);
+      return fail(x);
     },
   };
 }
