@@ -244,7 +244,13 @@ const cases: BadCase[] = [
     error: ARG,
     words: ['resizable'],
   },
-  { name: 'negative bigint for a pointer', body: 'm.sum_bytes(-1n, 0);', error: ARG, words: ['(void *)', '[0, 2**64)', 'got bigint -1n'] },
+  // A negative bigint is a two's-complement address ((void *)-1 is -1n); only values outside 64 bits are refused.
+  {
+    name: 'a bigint below -(2**63) for a pointer',
+    body: 'm.sum_bytes(-(2n ** 63n) - 1n, 0);',
+    error: ARG,
+    words: ['(void *)', '[-(2**63), 2**64)', 'got bigint -9223372036854775809n'],
+  },
   { name: 'number for a struct parameter', body: 'm.point_norm(5);', error: ARG, words: ['struct Point', 'got number 5'] },
 
   // Closed library.

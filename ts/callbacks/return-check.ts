@@ -170,7 +170,8 @@ function ruleFor(type: CType): Rule | null {
   const r = type.proto?.result;
   if (!r) return null;
   if (r.pointer > 0) return pointerRule(r.text);
-  if (r.prim) return r.prim.kind === 'void' ? null : primitiveRule(r.text, r.prim);
+  // A typedef is resolved at parse time (r.named says which one was written): name both.
+  if (r.prim) return r.prim.kind === 'void' ? null : primitiveRule(r.named ? `${r.text}: ${r.prim.canonical}` : r.text, r.prim);
   const named = namedType(r.base);
   if (named?.prim) return named.prim.kind === 'void' ? null : primitiveRule(`${r.text}: ${named.prim.canonical}`, named.prim);
   if (named?.kind === 'struct') return structRule(named);
