@@ -3,6 +3,8 @@
 import './core/polyfills';
 
 export { load, Library, type LoadOptions } from './library/library';
+export type { Variable } from './library/variable';
+export { bindPointer } from './call/bind-pointer';
 export {
   FfikitError,
   LibraryLoadError,
@@ -27,6 +29,7 @@ export {
 } from './declare/errcheck';
 export {
   struct,
+  union,
   opaque,
   pointer,
   array,

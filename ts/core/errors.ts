@@ -360,3 +360,10 @@ export function callbackAtExitWarning(typeName: string, count: number): Error & 
   warning.code = 'FFIKIT_CALLBACK_AT_EXIT';
   return warning;
 }
+
+// ---- C ABI parity: exported variables, function pointers ----
+
+/** A problem declaring an exported variable (`lib.variable(name, type)`): a missing symbol, a bad type. */
+export function variableError(name: string, text: string): DeclarationError {
+  return new DeclarationError(`variable(): '${name}': ${text}`);
+}

@@ -6,6 +6,7 @@ import { intRange } from '../../declare/primitives';
 import { Handle, isHandle } from '../../memory/handle';
 import type { ParsedParam } from '../../declare/prototype';
 import { kMaxPointer, rawPointer } from './buffers';
+import { checkUnionObject, nativeStructValue } from './native-records';
 import type { ParamCheck } from './check';
 
 /** koffi reads a missing member as 0; a struct argument must name every member instead. */
@@ -22,7 +23,9 @@ export function checkStructObject(fn: string, param: string, type: CType, value:
     }
     const nested = type.memberStructs?.[member];
     const inner = (value as Record<string, unknown>)[member];
-    if (nested) {
+    if (nested?.kind === 'union') {
+      checkUnionObject(fn, `${param}.${member}`, nested, inner);
+    } else if (nested) {
       if (typeof inner !== 'object' || inner === null)
         throw argumentError(fn, `${param}.${member}`, `an object (struct ${nested.name})`, inner);
       checkStructObject(fn, `${param}.${member}`, nested, inner);
@@ -59,7 +62,7 @@ export function structCheck(fn: string, p: ParsedParam, named: CType, mode: 'val
     convert: (x) => {
       if (typeof x === 'object' && x !== null && !Array.isArray(x) && !ArrayBuffer.isView(x)) {
         if (mode !== 'out') checkStructObject(fn, p.name, named, x);
-        return x;
+        return named.bitfields ? nativeStructValue(fn, p.name, named, x, mode) : x;
       }
       if (mode === 'in' && x === null) return null;
       if (mode === 'in' && typeof x === 'bigint') return rawPointer(fn, p.name, expected, x);
