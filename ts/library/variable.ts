@@ -47,7 +47,11 @@ function nearNames(wanted: string, names: readonly string[]): string[] {
     return prev[b.length] as number;
   };
   return names
-    .map((name) => ({ name, d: name.toLowerCase().includes(w) ? max : distance(w, name.toLowerCase()) }))
+    .map((name) => {
+      const n = name.toLowerCase();
+      // A prefix or infix match (`abi_int` for `abi_integer`) is a good hint even at a larger distance.
+      return { name, d: (n.length >= 3 && w.includes(n)) || n.includes(w) ? max : distance(w, n) };
+    })
     .filter((x) => x.d <= max && x.name !== wanted)
     .sort((a, b) => a.d - b.d || a.name.localeCompare(b.name))
     .slice(0, 5)
