@@ -221,7 +221,7 @@ const cases: ParityCase[] = [
   {
     name: 'union as a callback parameter',
     expected: 11,
-    ffikit: () => f.visit_union((u, tag) => (u as { d: number }).d * 2 + tag, 5),
+    ffikit: () => f.visit_union((u: { d: number }, tag: number) => u.d * 2 + tag, 5),
     koffi: () => {
       const visitor = koffi.pointer(koffi.proto('double', [K.U8, 'int32_t']));
       return kfn('visit_union', 'double', [visitor, 'double'])((u: { d: number }, tag: number) => u.d * 2 + tag, 5);

@@ -45,7 +45,8 @@ export function defineBitfieldStruct(where: string, name: string, members: reado
       inputs.push({ name: m.name, size: native.sizeOf(spec), align: m.align ?? native.alignOf(spec) });
     }
   }
-  if (!inputs.some((m) => m.width !== 0)) throw declarationError(`${where}: a struct needs at least one member that is not a zero-width bitfield.`);
+  if (!inputs.some((m) => m.width !== 0))
+    throw declarationError(`${where}: a struct needs at least one member that is not a zero-width bitfield.`);
   const layout = platformLayout(inputs);
   const win = process.platform === 'win32';
   const runs = bitfieldRuns(layout, prims, (n) => (win ? (prims.get(n)?.size ?? 0) : 0));
@@ -57,7 +58,8 @@ export function defineBitfieldStruct(where: string, name: string, members: reado
     const spec = m.native as native.NativeTypeSpec;
     placed.push({ offset: at?.offset ?? 0, key: m.name, spec, size: native.sizeOf(spec) });
   }
-  for (const r of runs) placed.push({ offset: r.offset, key: r.key, spec: native.defineArray('uint8_t', r.length, 'Typed'), size: r.length });
+  for (const r of runs)
+    placed.push({ offset: r.offset, key: r.key, spec: native.defineArray('uint8_t', r.length, 'Typed'), size: r.length });
   placed.sort((a, b) => a.offset - b.offset);
   const def: Record<string, native.NativeTypeSpec | [number, native.NativeTypeSpec]> = {};
   let end = 0;

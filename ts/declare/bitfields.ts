@@ -224,7 +224,10 @@ export function packBitfields(fn: string, param: string, plan: BitfieldPlan, val
     const nested = plan.nested[name];
     const v = value[name];
     if (partial && v === undefined) continue;
-    out[name] = nested && typeof v === 'object' && v !== null ? packBitfields(fn, `${param}.${name}`, nested, v as Record<string, unknown>, partial) : v;
+    out[name] =
+      nested && typeof v === 'object' && v !== null
+        ? packBitfields(fn, `${param}.${name}`, nested, v as Record<string, unknown>, partial)
+        : v;
   }
   for (const run of plan.runs) {
     const bytes = new Uint8Array(run.length);
@@ -253,7 +256,11 @@ function readField(bytes: Uint8Array, f: BitfieldMember): unknown {
 }
 
 /** The FFI layer's decoded object → a JS object with each bitfield as a number (sign-extended). */
-export function unpackBitfields(plan: BitfieldPlan, decoded: Record<string, unknown>, into: Record<string, unknown> = {}): Record<string, unknown> {
+export function unpackBitfields(
+  plan: BitfieldPlan,
+  decoded: Record<string, unknown>,
+  into: Record<string, unknown> = {},
+): Record<string, unknown> {
   const byOffset: [number, () => void][] = [];
   for (const name of plan.plain) {
     const nested = plan.nested[name];

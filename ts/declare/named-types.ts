@@ -133,7 +133,8 @@ export function struct(name: string, members: Record<string, MemberSpec>, option
     name,
     () => {
       if (typeof members === 'object' && members !== null && hasBitfields(members)) {
-        if (options?.packed === true) throw declarationError(`struct(${name}): bitfields in a packed struct are not supported; remove { packed: true }.`);
+        if (options?.packed === true)
+          throw declarationError(`struct(${name}): bitfields in a packed struct are not supported; remove { packed: true }.`);
         return defineBitfieldStruct(`struct(${name})`, name, bitfieldMembers(`struct(${name})`, members));
       }
       const nativeType = native.defineStruct(name, membersToNative(`struct(${name})`, members), options?.packed === true);

@@ -68,7 +68,8 @@ export function defineVariable<T>(state: LibraryState, path: string, name: strin
   const spelling = type instanceof CType ? type.name : type;
   if (typeof spelling !== 'string') throw argumentError('variable', 'type', "a C type name (e.g. 'int') or an ffikit type", type);
   const parsed = parseTypeSpelling(spelling, where);
-  if (parsed.prim?.kind === 'void' && parsed.pointer === 0) throw variableError(name, "expected a data type, got 'void'. Give the variable's C type, e.g. 'int'.");
+  if (parsed.prim?.kind === 'void' && parsed.pointer === 0)
+    throw variableError(name, "expected a data type, got 'void'. Give the variable's C type, e.g. 'int'.");
   const nativeType = nativeSpelling(parsed);
   const address = state.native.address(name);
   if (address === undefined) {
