@@ -2,7 +2,8 @@
 
 import { argumentError, bindError } from '../core/errors';
 import * as native from '../native/koffi';
-import { declareSpec, wrapDeclared, type AnyFn, type FunctionSpec, type LibraryState } from './bind';
+import { declareSpec, wrapDeclared, type FunctionSpec, type LibraryState } from './bind';
+import type { BindSpec, Bound } from './infer';
 
 const kMaxAddress = (1n << 64n) - 1n;
 
@@ -38,7 +39,7 @@ function pointerState(label: string): LibraryState {
  * @param address The function's address (a bigint, as function pointers come back from C).
  * @param spec A prototype string, or `{ fn, errcheck, arrays, disposes }` as in bind(); the name in the
  * prototype is only used in messages.
- * @returns The bound function (with `.async` and `.info`).
+ * @returns The bound function (with `.async` and `.info`), typed from the prototype as `bind` types it.
  * @throws {ArgumentError} for NULL (0n) or anything that is not an address.
  * @throws {DeclarationError} for a prototype that does not parse, or a variadic prototype.
  * @example
@@ -47,7 +48,7 @@ function pointerState(label: string): LibraryState {
  * add(2, 3);              // 5
  * await add.async(2, 3);  // 5
  */
-export function bindPointer(address: bigint, spec: string | FunctionSpec): AnyFn {
+export function bindPointer<const S extends BindSpec[string]>(address: bigint, spec: S): Bound<{ readonly fn: S }>['fn'] {
   if (typeof address !== 'bigint' || address <= 0n || address > kMaxAddress) {
     throw argumentError(
       'bindPointer',
@@ -58,11 +59,12 @@ export function bindPointer(address: bigint, spec: string | FunctionSpec): AnyFn
     );
   }
   const label = `function pointer 0x${address.toString(16)}`;
-  const { declared, nativeDecl } = declareSpec(pointerState(label), nameOf(spec), spec);
+  const { declared, nativeDecl } = declareSpec(pointerState(label), nameOf(spec), spec as string | FunctionSpec);
   if (declared.proto.variadic) {
     throw bindError(declared.jsName, 'a variadic function pointer cannot be bound; bind one fixed signature per argument list instead.');
   }
-  return Object.freeze(wrapDeclared(declared, native.functionAt(address, nativeDecl.result, nativeDecl.params)));
+  const fn = wrapDeclared(declared, native.functionAt(address, nativeDecl.result, nativeDecl.params));
+  return Object.freeze(fn) as unknown as Bound<{ readonly fn: S }>['fn'];
 }
 
 /** The C name in a spec's prototype (for messages), or 'bindPointer' when there is none to read. */
