@@ -9,18 +9,18 @@ declare const lib: Library;
 declare const bindPointer: typeof ffikit.bindPointer;
 declare const union: typeof ffikit.union;
 
-const add = bindPointer(1n, 'int add(int a, int b)');
-const dot = bindPointer(1n, { fn: 'double dot3(const double *a, const double *b)' });
-const counter = lib.variable<number>('counter', 'int');
-const value = union('Value', { i: 'int64_t', d: 'double' });
+const _add = bindPointer(1n, 'int add(int a, int b)');
+const _dot = bindPointer(1n, { fn: 'double dot3(const double *a, const double *b)' });
+const _counter = lib.variable<number>('counter', 'int');
+const _value = union('Value', { i: 'int64_t', d: 'double' });
 
 export type AbiParityTests = [
-  Expect<Equal<Parameters<typeof add>, [number, number]>>,
-  Expect<Equal<ReturnType<typeof add>, number>>,
-  Expect<Equal<ReturnType<typeof add.async>, Promise<number>>>,
-  Expect<Equal<ReturnType<typeof dot>, number>>,
-  Expect<Equal<ReturnType<typeof counter.get>, number>>,
-  Expect<Equal<Parameters<typeof counter.set>, [number]>>,
-  Expect<Equal<typeof counter.pointer, bigint>>,
-  Expect<Equal<typeof value, ffikit.CType>>,
+  Expect<Equal<Parameters<typeof _add>, [number, number]>>,
+  Expect<Equal<ReturnType<typeof _add>, number>>,
+  Expect<Equal<ReturnType<typeof _add.async>, Promise<number>>>,
+  Expect<Equal<ReturnType<typeof _dot>, number>>,
+  Expect<Equal<ReturnType<typeof _counter.get>, number>>,
+  Expect<Equal<Parameters<typeof _counter.set>, [number]>>,
+  Expect<Equal<typeof _counter.pointer, bigint>>,
+  Expect<Equal<typeof _value, ffikit.CType>>,
 ];
