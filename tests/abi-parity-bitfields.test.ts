@@ -215,6 +215,20 @@ describe('bitfield declarations and values', () => {
     decl(() => ffikit.struct('BfOnlyZero', { z: 'int:0' }), 'at least one member');
   });
 
+  it('a struct holding a bitfield struct converts it too (by value, as a result)', () => {
+    const wrapped = ffikit.struct('Wrapped', { id: 'int32_t', flags: 'bf01', weight: 'double' });
+    expect(wrapped.size).toBe(16);
+    const c = lib.bind({
+      sum: 'int64_t wrapped_sum(Wrapped w)',
+      make: 'Wrapped wrapped_make(int32_t id, uint32_t a, uint32_t b, uint32_t c)',
+    });
+    expect(c.sum({ id: 100, flags: { a: 1, b: 5, c: 9 }, weight: 3 })).toBe(100 + 1 + 10 + 27 + 3);
+    expect(c.make(7, 1, 2, 3)).toEqual({ id: 7, flags: { a: 1, b: 2, c: 3 }, weight: 0.5 });
+    expect(() => c.sum({ id: 1, flags: { a: 1, b: 8, c: 0 }, weight: 0 })).toThrow(
+      expect.objectContaining({ code: 'ERR_FFIKIT_ARG', message: expect.stringContaining("argument 'w.flags.b'") }),
+    );
+  });
+
   it('enum and alias types work as bitfield types', () => {
     ffikit.enumeration('BfMode', { OFF: 0, ON: 1, AUTO: 2 }, { base: 'uint32_t' });
     ffikit.alias('bf_word', 'uint32_t');

@@ -397,6 +397,46 @@ describe('ABI parity fixture: ffikit and raw koffi on every case', () => {
   });
 });
 
+describe('lib.variable and bindPointer details', () => {
+  it('a pointer variable reads as C stores it and takes only addresses', () => {
+    const name = lib.variable<string | null, bigint | null>('abi_name', 'const char *');
+    expect(name.get()).toBe('abi');
+    expect(() => name.set('xyz' as unknown as bigint)).toThrow(
+      expect.objectContaining({ code: 'ERR_FFIKIT_ARG', message: expect.stringContaining('a bigint address or null') }),
+    );
+    const address = ffikit.decode(name.pointer, 'void *') as bigint;
+    name.set(null);
+    expect(name.get()).toBeNull();
+    name.set(address);
+    expect(name.get()).toBe('abi');
+  });
+
+  it('refuses a void variable and an unknown type', () => {
+    expect(() => lib.variable('abi_int', 'void')).toThrow(expect.objectContaining({ code: 'ERR_FFIKIT_DECLARATION' }));
+    expect(() => lib.variable('abi_int', 'NoSuchType')).toThrow(
+      expect.objectContaining({ code: 'ERR_FFIKIT_DECLARATION', message: expect.stringContaining("unknown type 'NoSuchType'") }),
+    );
+  });
+
+  it('get/set after close() throw ClosedError', () => {
+    const other = ffikit.load(fx.abi);
+    const v = other.variable<number>('abi_int', 'int32_t');
+    other.close();
+    expect(() => v.get()).toThrow(expect.objectContaining({ code: 'ERR_FFIKIT_CLOSED' }));
+    expect(() => v.set(1)).toThrow(expect.objectContaining({ code: 'ERR_FFIKIT_CLOSED' }));
+    expect(() => other.variable('abi_int', 'int32_t')).toThrow(expect.objectContaining({ code: 'ERR_FFIKIT_CLOSED' }));
+  });
+
+  it('bindPointer: .async rejects bad arguments, variadic prototypes are refused', async () => {
+    const add = ffikit.bindPointer(f.get_op(0) as bigint, 'int32_t add(int32_t a, int32_t b)');
+    await expect(add.async(1, 'x' as unknown as number)).rejects.toMatchObject({ code: 'ERR_FFIKIT_ARG' });
+    expect(() => ffikit.bindPointer(f.get_op(0) as bigint, 'int printf(const char *fmt, ...)')).toThrow(
+      expect.objectContaining({ code: 'ERR_FFIKIT_DECLARATION', message: expect.stringContaining('variadic') }),
+    );
+    expect(() => ffikit.bindPointer(-1n, 'int f(int a)')).toThrow(expect.objectContaining({ code: 'ERR_FFIKIT_ARG' }));
+  });
+});
+
 describe('long double and decode', () => {
   it('long double is a DeclarationError that says what to do', () => {
     expect(() => lib.bind({ powl: 'long double powl(long double x, long double y)' })).toThrow(

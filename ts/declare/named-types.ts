@@ -132,7 +132,12 @@ export function struct(name: string, members: Record<string, MemberSpec>, option
   return register(
     name,
     () => {
-      if (typeof members === 'object' && members !== null && hasBitfields(members)) {
+      // A struct holding a struct with bitfields needs the same object conversion, so it is declared the same way.
+      if (
+        typeof members === 'object' &&
+        members !== null &&
+        (hasBitfields(members) || Object.values(nestedStructs(members)).some((t) => t.bitfields))
+      ) {
         if (options?.packed === true)
           throw declarationError(`struct(${name}): bitfields in a packed struct are not supported; remove { packed: true }.`);
         return defineBitfieldStruct(`struct(${name})`, name, bitfieldMembers(`struct(${name})`, members));

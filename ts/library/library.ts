@@ -93,7 +93,7 @@ export class Library implements Disposable {
    * address or null (never a JS string or buffer, whose memory the GC would free under C).
    * @param name The exported symbol.
    * @param type Its C type (`'int'`, `'double'`, a struct name or {@link CType}).
-   * @returns `{ get(), set(value), pointer }`.
+   * @returns `{ get(), set(value), pointer }`; `T` types `get()`, `In` (default `T`) types `set()`.
    * @throws {DeclarationError} when the library does not export `name` (with near names it does export),
    * or for an unknown type.
    * @throws {ClosedError} after close() (from get/set too).
@@ -101,10 +101,10 @@ export class Library implements Disposable {
    * const counter = lib.variable<number>('counter', 'int');
    * counter.set(counter.get() + 1);
    */
-  variable<T = unknown>(name: string, type: TypeSpec): Variable<T> {
+  variable<T = unknown, In = T>(name: string, type: TypeSpec): Variable<T, In> {
     const state = this[kState];
     if (state.closed) throw closedError('variable()', this.path);
-    return defineVariable<T>(state, this.path, name, type);
+    return defineVariable<T, In>(state, this.path, name, type);
   }
 
   /**

@@ -10,12 +10,15 @@ import { readElfDynamic } from '../native/binfmt/elf-symbols';
 import { readPeExports } from '../native/binfmt/pe-exports';
 import * as native from '../native/koffi';
 
-/** An exported variable of a loaded library (see {@link Library.variable}). */
-export interface Variable<T = unknown> {
+/**
+ * An exported variable of a loaded library (see {@link Library.variable}). `T` is what `get()` returns,
+ * `In` what `set()` takes (they differ for pointer variables: `const char *` reads as a string, is set by address).
+ */
+export interface Variable<T = unknown, In = T> {
   /** Reads the current value (a struct as a plain object; a pointer as its address, `const char *` as the string). */
   get(): T;
   /** Writes a value, checked as a parameter of the variable's type would be (pointers: a bigint address or null). */
-  set(value: T): void;
+  set(value: In): void;
   /** The variable's address. */
   readonly pointer: bigint;
 }
@@ -62,7 +65,7 @@ function nearNames(wanted: string, names: readonly string[]): string[] {
  * Looks up an exported variable and returns its accessor.
  * @internal used by Library.variable
  */
-export function defineVariable<T>(state: LibraryState, path: string, name: string, type: TypeSpec): Variable<T> {
+export function defineVariable<T, In>(state: LibraryState, path: string, name: string, type: TypeSpec): Variable<T, In> {
   if (typeof name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw argumentError('variable', 'name', 'a C identifier', name);
   const where = `variable(): '${name}'`;
   const spelling = type instanceof CType ? type.name : type;
@@ -92,7 +95,7 @@ export function defineVariable<T>(state: LibraryState, path: string, name: strin
       const raw = native.decode(address, nativeType);
       return (record ? recordObject(record, raw) : raw) as T;
     },
-    set: (value: T): void => {
+    set: (value: In): void => {
       live('set');
       if (isPointer) {
         // Storing a JS string or buffer would leave C holding memory the GC frees: only addresses go in.
