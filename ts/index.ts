@@ -38,13 +38,13 @@ export {
   callbackType,
   sizeof,
   alignof,
-  decode,
   CType,
   type TypeSpec,
   type TypeKind,
   type CallbackType,
   type Enumeration,
 } from './declare/named-types';
+export { decode } from './declare/decode';
 export { Handle, handle, isHandle } from './memory/handle';
 export type { BoundFunction, BindSpec, Bound, NamedTypes, ParsePrototype, CallbackSignature } from './call/infer';
 export type { BoundInfo, FunctionSpec, BindOptions } from './call/bind';

@@ -1,7 +1,7 @@
 // What comes back from a call besides the raw value: typed handles, unions and bitfield structs, for results and out-parameters.
 
 import type { ParsedPrototype, ParsedType } from '../declare/prototype';
-import { recordObject } from '../declare/named-types';
+import { recordObject } from '../declare/decode';
 import { namedType, type CType } from '../declare/type-registry';
 import { adoptHandle } from '../memory/handle';
 import { writeBackRecord } from './checks/native-records';

@@ -2,7 +2,8 @@
 
 import { argumentError } from '../../core/errors';
 import { packBitfields, unpackBitfields } from '../../declare/bitfields';
-import { unionObject, type CType } from '../../declare/named-types';
+import { unionObject } from '../../declare/decode';
+import type { CType } from '../../declare/named-types';
 import type { ParsedParam } from '../../declare/prototype';
 import { kNative } from '../../declare/type-registry';
 import * as native from '../../native/koffi';
