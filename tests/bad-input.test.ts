@@ -57,6 +57,21 @@ const m = lib.bind({
   point_norm: 'double point_norm(Point p)',
 });`;
 const REF = 'const ref = ffikit.reference();';
+// The abi fixture (unions, function pointers, variables, bitfields) for the C ABI parity cases.
+const ABI = `
+const lib = ffikit.load(fx.abi);
+ffikit.union('U8', { i: 'int64_t', d: 'double', halves: ffikit.array('uint32_t', 2) });
+ffikit.struct('Point2', { x: 'double', y: 'double' });
+ffikit.callbackType('int32_t BinOp(int32_t a, int32_t b)');
+ffikit.struct('bf01', { a: 'uint32_t:1', b: 'uint32_t:3', c: 'uint32_t:4' });
+ffikit.struct('bf02', { a: 'int32_t:4', b: 'int32_t:4' });
+const a = lib.bind({
+  u8_bits: 'int64_t u8_bits(U8 u)',
+  u8_negate: 'void u8_negate(_Inout_ U8 *u)',
+  get_op: 'BinOp *get_op(int32_t which)',
+  bf01_sum: 'int64_t bf01_sum(bf01 s)',
+  bf02_xor1: 'void bf02_xor1(_Inout_ bf02 *s)',
+});`;
 
 const LOAD = ['LibraryLoadError', 'ERR_FFIKIT_LIBRARY_LOAD'] as const;
 const ARG = ['ArgumentError', 'ERR_FFIKIT_ARG'] as const;
@@ -305,6 +320,98 @@ const cases: BadCase[] = [
     body: "lib.bind({ f: { fn: 'int add(int a, int b)', errcheck: 'always' } });",
     error: DECL,
     words: ["'nonzero-status'", "got 'always'"],
+  },
+  // C ABI parity: unions, function pointers, exported variables, bitfields (the abi fixture).
+  {
+    name: 'union argument with no member set',
+    setup: ABI,
+    body: 'a.u8_bits({});',
+    error: ARG,
+    words: ["u8_bits(): argument 'u'", 'exactly one member of union U8', 'got object', 'No member is set'],
+  },
+  {
+    name: 'union argument with two members set',
+    setup: ABI,
+    body: 'a.u8_bits({ i: 1n, d: 2 });',
+    error: ARG,
+    words: ["argument 'u'", 'exactly one member of union U8', '2 members are set (i, d)'],
+  },
+  {
+    name: 'union _Inout_ pointer with a member that is not in the union',
+    setup: ABI,
+    body: 'a.u8_negate({ x: 1 });',
+    error: ARG,
+    words: ["u8_negate(): argument 'u'", "'x' is not a member of U8"],
+  },
+  {
+    name: 'bindPointer(0n): a NULL function pointer',
+    setup: ABI,
+    body: "ffikit.bindPointer(0n, 'int32_t add(int32_t a, int32_t b)');",
+    error: ARG,
+    words: ["bindPointer(): argument 'address'", 'non-NULL function pointer', 'got bigint 0n', 'NULL function pointer'],
+  },
+  {
+    name: 'bindPointer with a number instead of an address',
+    setup: ABI,
+    body: "ffikit.bindPointer(12345, 'int32_t add(int32_t a, int32_t b)');",
+    error: ARG,
+    words: ["argument 'address'", 'bigint address', 'got number'],
+  },
+  {
+    name: 'function pointer bound, called with a wrong argument',
+    setup: ABI,
+    body: "ffikit.bindPointer(a.get_op(0), 'int32_t add(int32_t a, int32_t b)')('2', 3);",
+    error: ARG,
+    words: ["add(): argument 'a'", 'int32_t', 'got string'],
+  },
+  {
+    name: 'variable set with a value of the wrong type',
+    setup: ABI,
+    body: "lib.variable('abi_int', 'int32_t').set('seven');",
+    error: ARG,
+    words: ["abi_int.set(): argument 'value'", 'int32_t', 'got string'],
+  },
+  {
+    name: 'struct variable set without a member',
+    setup: ABI,
+    body: "lib.variable('abi_point', 'Point2').set({ x: 1 });",
+    error: ARG,
+    words: ["abi_point.set(): argument 'value'", 'struct Point2', "Member 'y' is missing"],
+  },
+  {
+    name: 'variable the library does not export, with a near name',
+    setup: ABI,
+    body: "lib.variable('abi_integer', 'int32_t');",
+    error: DECL,
+    words: ["variable(): 'abi_integer'", "does not export a variable 'abi_integer'", "Did you mean 'abi_int'"],
+  },
+  {
+    name: 'bitfield value out of range (unsigned)',
+    setup: ABI,
+    body: 'a.bf01_sum({ a: 2, b: 0, c: 0 });',
+    error: ARG,
+    words: ["bf01_sum(): argument 's.a'", 'an integer in [0, 1] (unsigned 1-bit field)', 'got number 2'],
+  },
+  {
+    name: 'bitfield value out of range (signed, through an _Inout_ pointer)',
+    setup: ABI,
+    body: 'a.bf02_xor1({ a: -9, b: 0 });',
+    error: ARG,
+    words: ["argument 's.a'", 'an integer in [-8, 7] (signed 4-bit field)', 'got number -9'],
+  },
+  {
+    name: 'bitfield wider than its type',
+    setup: ABI,
+    body: "ffikit.struct('TooWide', { a: 'uint8_t:9' });",
+    error: DECL,
+    words: ["bitfield 'a'", 'a width from 0 to 8 bits', "got '9'"],
+  },
+  {
+    name: 'long double parameter',
+    setup: ABI,
+    body: "lib.bind({ f: 'long double powl(long double x, long double y)' });",
+    error: DECL,
+    words: ["'long double' cannot cross the FFI layer", 'C shim that takes or returns double'],
   },
 ];
 

@@ -3,6 +3,8 @@
 import './core/polyfills';
 
 export { load, Library, type LoadOptions } from './library/library';
+export type { Variable } from './library/variable';
+export { bindPointer } from './call/bind-pointer';
 export {
   FfikitError,
   LibraryLoadError,
@@ -27,6 +29,7 @@ export {
 } from './declare/errcheck';
 export {
   struct,
+  union,
   opaque,
   pointer,
   array,
@@ -35,7 +38,6 @@ export {
   callbackType,
   sizeof,
   alignof,
-  decode,
   CType,
   type TypeSpec,
   type TypeKind,
@@ -43,6 +45,7 @@ export {
   type CallbackTypeOptions,
   type Enumeration,
 } from './declare/named-types';
+export { decode } from './declare/decode';
 export { Handle, handle, isHandle } from './memory/handle';
 export type {
   BoundFunction,

@@ -134,6 +134,40 @@ function nativeDeclaration(proto: ParsedPrototype): { result: native.NativeTypeS
  * @internal used by Library.bind
  */
 export function bindFunction(state: LibraryState, jsName: string, spec: string | FunctionSpec, options: BindOptions = {}): AnyFn {
+  const { declared, nativeDecl } = declareSpec(state, jsName, spec, options);
+  const proto = declared.proto;
+  let raw: native.RawFunction;
+  try {
+    raw = state.native.func(proto.name, nativeDecl.result, nativeDecl.params);
+  } catch (err) {
+    const missing = !state.native.hasSymbol(proto.name);
+    throw bindError(
+      jsName,
+      missing
+        ? `the library ${state.label} does not export '${proto.name}'. Check the spelling, and that the symbol is exported with C linkage (extern "C") and default visibility.`
+        : `cannot declare '${proto.text}': ${(err as Error).message}.`,
+      { cause: err },
+    );
+  }
+  const fn = wrapDeclared(declared, proto.variadic ? variadicRaw(raw, proto.name) : raw);
+  if (proto.variadic) {
+    const variadic = variadicFactory(proto, raw, (protoX, rawX) => Object.freeze(wrapDeclared({ ...declared, proto: protoX }, rawX)));
+    Object.defineProperty(fn, 'variadic', { value: variadic });
+  }
+  return Object.freeze(fn);
+}
+
+/**
+ * Parses one bind() entry (a prototype string or `{ fn, errcheck, arrays, disposes }`) and checks its
+ * options, before any native function exists.
+ * @internal used by bindFunction and bindPointer
+ */
+export function declareSpec(
+  state: LibraryState,
+  jsName: string,
+  spec: string | FunctionSpec,
+  options: BindOptions = {},
+): { declared: Declaration; nativeDecl: { result: native.NativeTypeSpec; params: native.NativeTypeSpec[] } } {
   const where = `bind(): '${jsName}'`;
   let prototype: string;
   let errcheckOption: unknown;
@@ -169,25 +203,7 @@ export function bindFunction(state: LibraryState, jsName: string, spec: string |
     shared: options.shared === true,
   };
   prepareDeclaration(declared);
-  let raw: native.RawFunction;
-  try {
-    raw = state.native.func(proto.name, nativeDecl.result, nativeDecl.params);
-  } catch (err) {
-    const missing = !state.native.hasSymbol(proto.name);
-    throw bindError(
-      jsName,
-      missing
-        ? `the library ${state.label} does not export '${proto.name}'. Check the spelling, and that the symbol is exported with C linkage (extern "C") and default visibility.`
-        : `cannot declare '${proto.text}': ${(err as Error).message}.`,
-      { cause: err },
-    );
-  }
-  const fn = wrapDeclared(declared, proto.variadic ? variadicRaw(raw, proto.name) : raw);
-  if (proto.variadic) {
-    const variadic = variadicFactory(proto, raw, (protoX, rawX) => Object.freeze(wrapDeclared({ ...declared, proto: protoX }, rawX)));
-    Object.defineProperty(fn, 'variadic', { value: variadic });
-  }
-  return Object.freeze(fn);
+  return { declared, nativeDecl };
 }
 
 /** One declaration, as parsed from a bind() entry. */

@@ -369,3 +369,10 @@ export function structArrayDisposedError(where: string, param: string | undefine
     ? new DisposedError(`${where}: the struct array was disposed; its memory is gone.`)
     : new DisposedError(`${where}: argument '${param}' is a disposed ${what ?? 'StructArray'}; its memory is gone.`);
 }
+
+// ---- C ABI parity: exported variables, function pointers ----
+
+/** A problem declaring an exported variable (`lib.variable(name, type)`): a missing symbol, a bad type. */
+export function variableError(name: string, text: string): DeclarationError {
+  return new DeclarationError(`variable(): '${name}': ${text}`);
+}

@@ -1,7 +1,9 @@
-// Named C types beyond primitives: struct, opaque, pointer, array, alias, callback types; sizeof and decode.
+// Named C types beyond primitives: struct (bitfields included), union, opaque, pointer, array, alias, enumeration, callback types; sizeof.
 
 import { argumentError, declarationError, describeValue } from '../core/errors';
 import * as native from '../native/koffi';
+import { defineBitfieldStruct, hasBitfields, type BitfieldStructMember } from './bitfield-struct';
+import { splitBitfield } from './bitfields';
 import type { ParsedPrototype, ParsedType } from './declaration';
 import { intRange, primitive } from './primitives';
 import { parsePrototype } from './prototype';
@@ -79,7 +81,7 @@ function nestedStructs(members: Record<string, MemberSpec>): Record<string, CTyp
               .replace(/^\s*struct\s+/, '')
               .trim(),
           );
-    if (resolved?.kind === 'struct') out[key] = resolved;
+    if (resolved?.kind === 'struct' || resolved?.kind === 'union') out[key] = resolved;
   }
   return out;
 }
@@ -89,13 +91,14 @@ type MemberSpec = TypeSpec | { type: TypeSpec; align: number };
 function membersToNative(
   where: string,
   members: Record<string, MemberSpec>,
+  what = 'a struct',
 ): Record<string, native.NativeTypeSpec | [number, native.NativeTypeSpec]> {
   if (typeof members !== 'object' || members === null || Array.isArray(members)) {
     throw argumentError(where, 'members', "an object of member types, e.g. { x: 'double', y: 'double' }", members);
   }
   const out: Record<string, native.NativeTypeSpec | [number, native.NativeTypeSpec]> = {};
   const entries = Object.entries(members);
-  if (entries.length === 0) throw declarationError(`${where}: a struct needs at least one member.`);
+  if (entries.length === 0) throw declarationError(`${where}: ${what} needs at least one member.`);
   for (const [key, spec] of entries) {
     if (spec !== null && typeof spec === 'object' && !(spec instanceof CType)) {
       out[key] = [spec.align, toNative(spec.type, `${where} member '${key}'`)];
@@ -108,13 +111,18 @@ function membersToNative(
 
 /**
  * Declares a C struct. Members are laid out with C alignment rules (`{ packed: true }` for
- * `#pragma pack(1)`); `{ type, align }` overrides one member's alignment.
+ * `#pragma pack(1)`); `{ type, align }` overrides one member's alignment. A member spelled with a
+ * width (`'uint32_t:3'`, `'int:1'`, `'unsigned:0'` for alignment) is a bitfield, laid out by the
+ * platform's ABI (System V on Linux/macOS, MSVC on Windows); values outside a field's width are an
+ * ArgumentError when the struct crosses to C.
  * @param name The name prototypes use (`'Point'` makes `Point p` and `Point *p` valid).
  * @param members Member names to types, in declaration order.
  * @returns The struct type; objects `{ x, y }` pass by value or through `Point *` parameters.
- * @throws {DeclarationError} for a duplicate name or an unknown member type.
+ * @throws {DeclarationError} for a duplicate name, an unknown member type, or a bad bitfield
+ * (a width wider than its type, a non-integer type, bitfields in a packed struct).
  * @example
  * ffikit.struct('Point', { x: 'double', y: 'double' });
+ * ffikit.struct('Flags', { ready: 'uint32_t:1', mode: 'uint32_t:3', level: 'int32_t:4' });
  * const m = lib.bind({ norm: 'double norm(Point p)' });
  * m.norm({ x: 3, y: 4 }); // 5
  */
@@ -124,10 +132,64 @@ export function struct(name: string, members: Record<string, MemberSpec>, option
   return register(
     name,
     () => {
+      // A struct holding a struct with bitfields needs the same object conversion, so it is declared the same way.
+      if (
+        typeof members === 'object' &&
+        members !== null &&
+        (hasBitfields(members) || Object.values(nestedStructs(members)).some((t) => t.bitfields))
+      ) {
+        if (options?.packed === true)
+          throw declarationError(`struct(${name}): bitfields in a packed struct are not supported; remove { packed: true }.`);
+        return defineBitfieldStruct(`struct(${name})`, name, bitfieldMembers(`struct(${name})`, members));
+      }
       const nativeType = native.defineStruct(name, membersToNative(`struct(${name})`, members), options?.packed === true);
       return new CType(name, 'struct', nativeType, { members: Object.keys(members), memberStructs: nestedStructs(members) });
     },
     signature,
+  );
+}
+
+function bitfieldMembers(where: string, members: Record<string, MemberSpec>): BitfieldStructMember[] {
+  const structs = nestedStructs(members);
+  return Object.entries(members).map(([name, spec]) => {
+    const bits = typeof spec === 'string' ? splitBitfield(spec) : undefined;
+    if (bits) {
+      const parsed = parseTypeSpelling(bits.type, `${where} member '${name}'`);
+      const prim = parsed.pointer === 0 ? parsed.prim : undefined;
+      return { name, typeText: bits.type, width: bits.width, ...(prim ? { prim } : {}) };
+    }
+    const [nativeSpec] = Object.values(membersToNative(where, { [name]: spec }));
+    const align = Array.isArray(nativeSpec) ? nativeSpec[0] : undefined;
+    const type = Array.isArray(nativeSpec) ? nativeSpec[1] : (nativeSpec as native.NativeTypeSpec);
+    const struct = structs[name];
+    return { name, native: type, ...(align !== undefined ? { align } : {}), ...(struct ? { struct } : {}) };
+  });
+}
+
+/**
+ * Declares a C union: members share one storage, sized and aligned for the largest. A union value
+ * passed to C is an object with exactly ONE member set (`{ d: 2.5 }`); one coming back from C (a
+ * result, an `_Inout_`/`_Out_` pointer, decode) has every member read from the same bytes.
+ * Usable by value, through pointers, as a struct member and as a callback parameter.
+ * @param name The name prototypes use (`'Value'` makes `Value v` and `Value *v` valid).
+ * @param members Member names to types.
+ * @returns The union type.
+ * @throws {DeclarationError} for a duplicate name or an unknown member type.
+ * @example
+ * ffikit.union('Value', { i: 'int64_t', d: 'double' });
+ * const m = lib.bind({ bits: 'int64_t value_bits(Value v)' });
+ * m.bits({ d: 1 }); // 4607182418800017408n
+ */
+export function union(name: string, members: Record<string, MemberSpec>): CType {
+  checkName('union', name);
+  return register(
+    name,
+    () =>
+      new CType(name, 'union', native.defineUnion(name, membersToNative(`union(${name})`, members, 'a union')), {
+        members: Object.keys(members),
+        memberStructs: nestedStructs(members),
+      }),
+    signatureOf({ union: members }),
   );
 }
 
@@ -319,31 +381,6 @@ export function sizeof(type: TypeSpec): number {
 /** Alignment in bytes of a type, as C's `alignof`. */
 export function alignof(type: TypeSpec): number {
   return native.alignOf(toNative(type, 'alignof'));
-}
-
-/**
- * Reads native memory. `ptr` is an address (bigint, as pointers come back from C) or a typed array.
- * Forms:
- * - `decode(ptr, 'int')` → one number (any primitive; 64-bit integers may be bigint);
- * - `decode(ptr, 'double', n)` → a Float64Array copy of n elements (typed array per primitive);
- * - `decode(ptr, 'char', -1)` → the NUL-terminated string at ptr; `decode(ptr, 'char', n)` → n bytes as a string;
- * - `decode(ptr, 'char *', n)` → n strings read through the n `char *` pointers stored at ptr (an argv-style
- *   array); `decode(ptr, 'const char *')` likewise reads ONE pointer stored at ptr, not the string at ptr;
- * - `decode(ptr, Point)` → a struct as a plain object; `decode(ptr, Point, n)` → an array of n objects.
- * Reading an invalid address crashes the process, as in C: only decode pointers C gave you, within their size.
- * @throws {ArgumentError} for a null pointer or a bad length.
- */
-export function decode(ptr: bigint | ArrayBufferView, type: TypeSpec, length?: number): unknown {
-  if (ptr === null || ptr === undefined || ptr === 0n)
-    throw argumentError('decode', 'ptr', 'a non-null pointer (bigint) or typed array', ptr);
-  if (typeof ptr !== 'bigint' && !ArrayBuffer.isView(ptr)) throw argumentError('decode', 'ptr', 'a pointer (bigint) or typed array', ptr);
-  if (length !== undefined && (!Number.isSafeInteger(length) || length < -1)) {
-    throw argumentError('decode', 'length', 'a non-negative integer (or -1 for a NUL-terminated string)', length);
-  }
-  if (length === -1 && !(typeof type === 'string' && ['char', 'char16_t', 'char32_t'].includes(type.trim()))) {
-    throw argumentError('decode', 'length', "-1 only with 'char', 'char16_t' or 'char32_t'", length);
-  }
-  return native.decode(ptr, toNative(type, 'decode'), length);
 }
 
 const kEnumeration = Symbol.for('ffikit.enumeration');

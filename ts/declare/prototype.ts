@@ -67,6 +67,11 @@ function parseTypeTokens(tokens: Token[], whole: string, where: string): ParsedT
   }
   if (words.length === 0) throw declarationError(`${where}: cannot parse '${whole}': missing a type name.`);
   const spelled = words.join(' ');
+  if (spelled === 'long double') {
+    throw declarationError(
+      `${where}: 'long double' cannot cross the FFI layer (it has no 80/128-bit float type), in '${whole}'. Write a small C shim that takes or returns double and calls the function, then bind the shim.`,
+    );
+  }
   const prim = primitive(spelled);
   if (!prim && words.length > 1) {
     throw declarationError(`${where}: cannot parse '${whole}': unknown type '${spelled}'.`);

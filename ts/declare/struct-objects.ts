@@ -17,7 +17,9 @@ export function checkStructObject(fn: string, param: string, type: CType, value:
     }
     const nested = type.memberStructs?.[member];
     const inner = (value as Record<string, unknown>)[member];
-    if (nested) {
+    if (nested?.kind === 'union') {
+      checkUnionObject(fn, `${param}.${member}`, nested, inner);
+    } else if (nested) {
       if (typeof inner !== 'object' || inner === null)
         throw argumentError(fn, `${param}.${member}`, `an object (struct ${nested.name})`, inner);
       checkStructObject(fn, `${param}.${member}`, nested, inner);
@@ -56,4 +58,29 @@ export function structObjectTest(type: CType): (value: unknown) => boolean {
     }
     return true;
   };
+}
+
+/**
+ * Checks a union value: an object with exactly one member set (not undefined).
+ * @returns The member's name.
+ */
+export function checkUnionObject(fn: string, param: string, type: CType, value: unknown): string {
+  const members = type.members ?? [];
+  const expected = `an object with exactly one member of union ${type.name} set (${members.join(', ')})`;
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || ArrayBuffer.isView(value)) {
+    throw argumentError(fn, param, expected, value);
+  }
+  const v = value as Record<string, unknown>;
+  const set = members.filter((m) => v[m] !== undefined);
+  if (set.length !== 1) {
+    const unknown = Object.keys(v).filter((k) => !members.includes(k));
+    const hint =
+      set.length === 0
+        ? unknown.length > 0
+          ? `'${unknown[0]}' is not a member of ${type.name}.`
+          : 'No member is set; set the one C should read.'
+        : `${set.length} members are set (${set.join(', ')}); a union holds one at a time, so keep only the one C should read.`;
+    throw argumentError(fn, param, expected, value, hint);
+  }
+  return set[0] as string;
 }

@@ -2,11 +2,12 @@
 
 import { declarationError, DeclarationError } from '../core/errors';
 import * as native from '../native/koffi';
+import type { BitfieldPlan } from './bitfields';
 import type { ParsedPrototype } from './declaration';
 import { primitive, type Primitive } from './primitives';
 
 /** What a named type is, as far as argument checking cares. */
-export type TypeKind = 'primitive' | 'enum' | 'struct' | 'opaque' | 'pointer' | 'array' | 'callback';
+export type TypeKind = 'primitive' | 'enum' | 'struct' | 'union' | 'opaque' | 'pointer' | 'array' | 'callback';
 
 export const kNative = Symbol('ffikit.nativeType');
 
@@ -28,11 +29,12 @@ export interface CTypeExtra {
   target?: PointerTarget;
   enumMembers?: ReadonlyMap<string, number>;
   flags?: boolean;
+  bitfields?: BitfieldPlan;
 }
 
 /**
  * A C type known to ffikit. Create with {@link struct}, {@link opaque}, {@link pointer}, {@link array},
- * {@link alias}, {@link enumeration} or {@link callbackType}; refer to it in prototypes by its name.
+ * {@link alias}, {@link union}, {@link enumeration} or {@link callbackType}; refer to it in prototypes by its name.
  */
 export class CType {
   /** The name prototypes use (`'Point'`), or a generated one for anonymous types. */
@@ -45,7 +47,7 @@ export class CType {
   readonly prim?: Primitive;
   /** For callback types: the parsed prototype. */
   readonly proto?: ParsedPrototype;
-  /** For structs: member names in declaration order. */
+  /** For structs and unions: member names in declaration order. */
   readonly members?: readonly string[];
   /** @internal the struct type of members that are structs */
   readonly memberStructs?: Readonly<Record<string, CType>>;
@@ -55,6 +57,8 @@ export class CType {
   readonly enumMembers?: ReadonlyMap<string, number>;
   /** For enums: `{ flags: true }` (any bitwise OR of members is valid). */
   readonly flags?: boolean;
+  /** @internal for structs with bitfields: how objects map to the FFI layer's byte-level view */
+  readonly bitfields?: BitfieldPlan;
   /** @internal */
   readonly [kNative]: native.NativeType;
 
@@ -72,6 +76,7 @@ export class CType {
     if (extra.target) this.target = Object.freeze(extra.target);
     if (extra.enumMembers) this.enumMembers = extra.enumMembers;
     if (extra.flags) this.flags = true;
+    if (extra.bitfields) this.bitfields = extra.bitfields;
     Object.freeze(this);
   }
 

@@ -3,7 +3,8 @@
 import { bindFunction, type BindOptions, type FunctionSpec, type LibraryState } from '../call/bind';
 import { createRegisteredCallback, type RegisteredCallback, type RegisterOptions } from '../callbacks/registered';
 import { argumentError, closedError } from '../core/errors';
-import type { CallbackType } from '../declare/named-types';
+import type { CallbackType, TypeSpec } from '../declare/named-types';
+import { defineVariable, type Variable } from './variable';
 import type { CallbackSignature } from '../call/infer';
 import type { BindSpec, Bound } from '../call/infer';
 import { openCheckedLibrary } from '../native/loader';
@@ -84,6 +85,26 @@ export class Library implements Disposable {
     const cb = createRegisteredCallback(type, fn, options, (done) => state.callbacks.delete(done));
     state.callbacks.add(cb);
     return cb;
+  }
+
+  /**
+   * An exported variable (`extern int counter;`, a struct, a pointer): read and write it through its
+   * address. Writes are checked like a parameter of that type; a pointer variable takes a bigint
+   * address or null (never a JS string or buffer, whose memory the GC would free under C).
+   * @param name The exported symbol.
+   * @param type Its C type (`'int'`, `'double'`, a struct name or {@link CType}).
+   * @returns `{ get(), set(value), pointer }`; `T` types `get()`, `In` (default `T`) types `set()`.
+   * @throws {DeclarationError} when the library does not export `name` (with near names it does export),
+   * or for an unknown type.
+   * @throws {ClosedError} after close() (from get/set too).
+   * @example
+   * const counter = lib.variable<number>('counter', 'int');
+   * counter.set(counter.get() + 1);
+   */
+  variable<T = unknown, In = T>(name: string, type: TypeSpec): Variable<T, In> {
+    const state = this[kState];
+    if (state.closed) throw closedError('variable()', this.path);
+    return defineVariable<T, In>(state, this.path, name, type);
   }
 
   /**

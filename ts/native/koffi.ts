@@ -26,6 +26,8 @@ export interface RawFunction {
 export interface NativeLibrary {
   func(name: string, result: NativeTypeSpec, params: readonly NativeTypeSpec[]): RawFunction;
   hasSymbol(name: string): boolean;
+  /** The address of an exported symbol (a variable or function), or undefined when there is none. */
+  address(name: string): bigint | undefined;
   unload(): void;
 }
 
@@ -43,6 +45,13 @@ export function openLibrary(absolutePath: string): NativeLibrary {
       }
     },
     unload: () => handle.unload(),
+    address: (name) => {
+      try {
+        return koffi.address(handle.symbol(name));
+      } catch {
+        return undefined;
+      }
+    },
   };
 }
 
@@ -64,6 +73,17 @@ export function defineStruct(
 ): NativeType {
   const def = members as Record<string, KoffiTypeObject>;
   return packed ? koffi.pack(name, def) : koffi.struct(name, def);
+}
+
+export function defineUnion(name: string | null, members: Record<string, NativeTypeSpec | [number, NativeTypeSpec]>): NativeType {
+  return koffi.union(name, members as Record<string, KoffiTypeObject>);
+}
+
+/** A union value the FFI layer can write through a pointer: `member` set to `value` (none for an output). */
+export function unionValue(type: NativeTypeSpec, member?: string, value?: unknown): Record<string, unknown> {
+  const u = new koffi.Union(type as KoffiTypeObject) as Record<string, unknown>;
+  if (member !== undefined) u[member] = value;
+  return u;
 }
 
 export function defineOpaque(name: string | null): NativeType {
@@ -144,6 +164,15 @@ export function decodeAt(ptr: bigint, offset: number, type: string): unknown {
 /** Writes one value of `type` at `ptr + offset`. */
 export function encodeAt(ptr: bigint, offset: number, type: string, value: unknown): void {
   koffi.encode(ptr, offset, type, value);
+}
+
+/**
+ * A native function at `address` (a C function pointer) with the given result and parameter types.
+ * The result calls through the pointer, synchronously or with `.async`.
+ */
+export function functionAt(address: bigint, result: NativeTypeSpec, params: readonly NativeTypeSpec[]): RawFunction {
+  const proto = koffi.proto(null, result as KoffiTypeObject, params as KoffiTypeObject[]);
+  return koffi.decode(address, proto) as unknown as RawFunction;
 }
 
 /** Registers a JS function as a native callback of the named prototype type; returns its address. */

@@ -6,6 +6,7 @@ import type { ParsedParam } from '../../declare/prototype';
 import { rawPointer, typedPointerCheck, voidPointerCheck } from './buffers';
 import { callbackCheck } from './callback-args';
 import type { ParamCheck, PointerOptions } from './check';
+import { unionCheck } from './native-records';
 import { handleCheck, opaquePointerCheck, structCheck } from './records';
 
 function stringCheck(fn: string, p: ParsedParam): ParamCheck {
@@ -68,6 +69,7 @@ function namedPointerCheck(fn: string, p: ParsedParam, named: CType, options: Po
   const t = p.type;
   const isOut = t.direction !== 'in';
   if (named.kind === 'struct' && t.pointer === 1) return structCheck(fn, p, named, t.direction);
+  if (named.kind === 'union' && t.pointer === 1) return unionCheck(fn, p, named, t.direction);
   if (named.kind === 'callback' && t.pointer === 1) return callbackCheck(fn, p, named);
   if (t.pointer >= 2 || isOut) return multiPointerCheck(fn, p);
   if (named.kind === 'opaque') return handleCheck(fn, p, named.name);

@@ -8,6 +8,7 @@ import type { ParsedParam } from '../../declare/prototype';
 import { checkStructElement, checkStructObject, isStructObject, structObjectTest } from '../../declare/struct-objects';
 import { isStructArray, structArrayStorage } from '../../memory/struct-array';
 import { kMaxPointer, rawPointer } from './buffers';
+import { nativeStructValue } from './native-records';
 import type { ParamCheck } from './check';
 
 /** An address of something ffikit cannot look into (a handle): a bigint as C returned it, or null. */
@@ -55,7 +56,7 @@ export function structCheck(fn: string, p: ParsedParam, named: CType, mode: 'val
           return x.length === 0 ? null : x.pointer;
         }
         if (mode !== 'out') checkStructObject(fn, p.name, named, x);
-        return x;
+        return named.bitfields ? nativeStructValue(fn, p.name, named, x, mode) : x;
       }
       if (byPointer && Array.isArray(x)) {
         const test = mode === 'out' ? isStructObject : complete;

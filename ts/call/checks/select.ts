@@ -5,6 +5,7 @@ import { namedType, type CType } from '../../declare/named-types';
 import type { ParsedParam } from '../../declare/prototype';
 import { callbackCheck } from './callback-args';
 import type { ParamCheck, PointerOptions } from './check';
+import { unionCheck } from './native-records';
 import { numberCheck } from './numbers';
 import { pointerCheck } from './pointers';
 import { enumCheck, opaquePointerCheck, structCheck } from './records';
@@ -33,5 +34,6 @@ function baseCheck(fn: string, p: ParsedParam, options: PointerOptions): ParamCh
   if (named?.prim) return numberCheck(fn, p, named.prim);
   // Pointer-like typedefs (handles) pass the address C returned; structs pass by value.
   if (named?.kind === 'struct') return structCheck(fn, p, named, 'value');
+  if (named?.kind === 'union') return unionCheck(fn, p, named, 'value');
   return opaquePointerCheck(fn, p, `a ${named?.name ?? t.base} handle (bigint address) or null`);
 }
