@@ -56,6 +56,7 @@ export type {
   CallbackSignature,
   Opaque,
   Alias,
+  Union,
   VariadicFunction,
 } from './call/infer';
 export type { BoundInfo, FunctionSpec, BindOptions } from './call/bind';

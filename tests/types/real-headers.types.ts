@@ -94,3 +94,16 @@ export type RealHeaderTests = [
   >,
   Expect<Equal<ReturnType<typeof m.name>, string>>,
 ];
+
+declare module '../../ts/index' {
+  interface NamedTypes {
+    XValue: ffikit.Union<{ i: number | bigint; d: number }>;
+  }
+}
+
+export type UnionTests = [
+  // a union argument sets exactly one member; what C hands back holds them all
+  Expect<Equal<Param<'XValue'>, { i: number | bigint; d?: undefined } | { d: number; i?: undefined }>>,
+  Expect<Equal<Returns<'XValue'>, { i: number | bigint; d: number }>>,
+  Expect<Equal<Param<'_Inout_ XValue *'>, { i: number | bigint; d: number }>>,
+];

@@ -25,6 +25,19 @@ import type { Handle } from '../memory/handle';
 
 declare const kOpaque: unique symbol;
 declare const kAlias: unique symbol;
+declare const kUnion: unique symbol;
+
+/**
+ * A {@link NamedTypes} entry for a union (`ffikit.union('Value', { i: 'int64_t', d: 'double' })` is
+ * `Union<{ i: number | bigint; d: number }>`): arguments set exactly one member, results hold them all.
+ */
+export interface Union<M extends object> {
+  readonly [kUnion]: M;
+}
+
+/** Exactly one member of M set (the others absent or undefined). */
+type OneMember<M> = { [K in keyof M]: Flat<{ [P in K]: M[P] } & { [Q in Exclude<keyof M, K>]?: undefined }> }[keyof M];
+type Flat<T> = { [K in keyof T]: T[K] };
 
 /**
  * A {@link NamedTypes} entry for an opaque type (`ffikit.opaque('sqlite3')`): prototypes that take or
@@ -180,11 +193,13 @@ type NamedIn<B extends string> =
   Named<B> extends infer N
     ? [N] extends [(...args: never[]) => unknown]
       ? N | CallbackHandle | bigint | null
-      : [N] extends [Enumeration<string, infer M, infer F>]
-        ? F extends true
-          ? number | (keyof M & string)
-          : M[keyof M & string] | (keyof M & string)
-        : N
+      : [N] extends [Union<infer U>]
+        ? OneMember<U>
+        : [N] extends [Enumeration<string, infer M, infer F>]
+          ? F extends true
+            ? number | (keyof M & string)
+            : M[keyof M & string] | (keyof M & string)
+          : N
     : never;
 
 /** The JS type of a C value passed by value. */
@@ -209,7 +224,10 @@ type ValueOut<B extends string> = B extends 'void'
       ? ValueIn<B>
       : [Named<B>] extends [Enumeration]
         ? number
-        : Named<B>;
+        : NamedOut<B>;
+
+/** What C hands back for a named type: a union's every member; otherwise the declared type. */
+type NamedOut<B extends string> = [Named<B>] extends [Union<infer U>] ? U : Named<B>;
 
 // Mirrors pointerCheck() in params.ts: strings only for read-only character pointers (`const char *`),
 // the matching typed array for other primitives (writable `char *` takes a byte array C can write into),
@@ -224,7 +242,7 @@ type PointerIn<T extends TypeInfo> = T['stars'] extends 1
           ? [Named<T['base']>] extends [Opaque]
             ? Handle<T['base']> | bigint | null
             : NamedIn<T['base']> | bigint | null
-          : Named<T['base']>
+          : NamedOut<T['base']>
         : T['dir'] extends 'in'
           ? TypedArrayOf<T['base']> | ArrayObjectsOf<DTypeOfBase<T['base']>> | bigint | null
           : TypedArrayOf<T['base']> | [ValueIn<T['base']>] | null
