@@ -1,0 +1,447 @@
+// Walks a tree-sitter-c syntax tree of a preprocessed header into the declaration model (model.ts).
+
+import type { Node } from 'web-tree-sitter';
+
+import { primitive } from '../declare/primitives';
+import { evaluateInt } from './constants';
+import type { CEnum, CField, CFunction, CFunctionType, CParam, CRecord, CTranslationUnit, CTypeRef } from './model';
+import type { PreprocessedSource } from './preprocess';
+
+const kSizedWords = new Set(['unsigned', 'signed', 'short', 'long', 'int', 'char', 'double', 'float']);
+
+/** Walks the top level of `root` (descending into `#if` blocks of unpreprocessed headers). */
+export function extract(
+  root: Node,
+  directives: Node,
+  source: PreprocessedSource,
+  wantFunctions: (file: string) => boolean = () => true,
+): CTranslationUnit {
+  const unit: CTranslationUnit = {
+    functions: [],
+    records: new Map(),
+    opaque: new Set(),
+    enums: [],
+    typedefs: new Map(),
+    macros: new Map(),
+    skipped: [],
+  };
+  const walker = new Walker(unit, source, wantFunctions);
+  walker.visitAll(root.children);
+  walker.visitAll(directives.children);
+  for (const name of unit.records.keys()) unit.opaque.delete(name);
+  return unit;
+}
+
+/** The text of a comment without its delimiters and leading stars. */
+export function commentText(raw: string): string {
+  const body = raw.startsWith('//') ? raw.replace(/^\/\/+/gm, '') : raw.replace(/^\/\*+!?/, '').replace(/\*+\/$/, '');
+  const lines = body.split('\n').map((l) => l.replace(/^\s*\*+ ?/, '').replace(/\s+$/, ''));
+  while (lines.length > 0 && lines[0]!.trim() === '') lines.shift();
+  while (lines.length > 0 && lines[lines.length - 1]!.trim() === '') lines.pop();
+  const indent = Math.min(...lines.filter((l) => l.trim() !== '').map((l) => /^ */.exec(l)![0].length));
+  return lines.map((l) => l.slice(Number.isFinite(indent) ? indent : 0)).join('\n');
+}
+
+class Walker {
+  private readonly pack: number[] = [];
+  private packing: number | undefined;
+  private readonly comments = new Map<number, Node>();
+  private readonly commentStarts = new Map<number, Node>();
+  private anonymous = 0;
+  private lines: string[] | undefined;
+
+  constructor(
+    private readonly unit: CTranslationUnit,
+    private readonly source: PreprocessedSource,
+    private readonly wantFunctions: (file: string) => boolean,
+  ) {}
+
+  visitAll(nodes: readonly Node[]): void {
+    for (const n of nodes) {
+      if (n.type === 'comment') {
+        this.comments.set(n.endPosition.row, n);
+        this.commentStarts.set(n.startPosition.row, n);
+      }
+    }
+    for (const n of nodes) this.visit(n);
+  }
+
+  private startsLine(c: Node): boolean {
+    this.lines ??= this.source.text.split('\n');
+    return (this.lines[c.startPosition.row] ?? '').slice(0, c.startPosition.column).trim() === '';
+  }
+
+  private file(n: Node): string {
+    return this.source.rowFile[n.startPosition.row] ?? '';
+  }
+
+  /** The comment right before a declaration, else (zlib's style) the one right after it. */
+  private doc(n: Node): string | undefined {
+    const same = this.commentStarts.get(n.endPosition.row);
+    if (same && same.startIndex >= n.endIndex) return commentText(same.text);
+    const before = this.comments.get(n.startPosition.row - 1) ?? this.comments.get(n.startPosition.row);
+    // A comment after code on its line belongs to that code, not to the next declaration.
+    if (before && before.endIndex <= n.startIndex && this.startsLine(before)) return commentText(before.text);
+    const after = this.commentStarts.get(n.endPosition.row + 1) ?? this.commentStarts.get(n.endPosition.row);
+    if (after && after.startIndex >= n.endIndex) return commentText(after.text);
+    return undefined;
+  }
+
+  private visit(n: Node): void {
+    switch (n.type) {
+      case 'declaration':
+        this.declaration(n);
+        break;
+      case 'type_definition':
+        this.typeDefinition(n);
+        break;
+      case 'struct_specifier':
+      case 'union_specifier':
+      case 'enum_specifier':
+        this.typeOf(n, undefined, this.doc(n));
+        break;
+      case 'preproc_def':
+      case 'preproc_function_def':
+        this.macro(n);
+        break;
+      case 'preproc_call':
+        this.directive(n);
+        break;
+      case 'preproc_if':
+      case 'preproc_ifdef':
+      case 'linkage_specification':
+      case 'declaration_list':
+        // Unpreprocessed headers: take the first branch of each conditional, as a compiler with no -D would.
+        this.visitAll(
+          n.namedChildren.filter((c) => c.type !== 'preproc_else' && c.type !== 'preproc_elif' && c.type !== 'preproc_elifdef'),
+        );
+        break;
+      case 'ERROR':
+        if (this.file(n) === this.source.rowFile[0] || this.source.compiler === undefined) {
+          this.unit.skipped.push({
+            name: `line ${n.startPosition.row + 1}`,
+            kind: 'declaration',
+            reason: `does not parse: '${n.text.slice(0, 60).replace(/\s+/g, ' ')}'`,
+          });
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  private macro(n: Node): void {
+    const name = n.childForFieldName('name')?.text;
+    if (!name) return;
+    const params = n.childForFieldName('parameters')?.namedChildren.map((p) => p.text);
+    const body = (n.childForFieldName('value')?.text ?? '').trim();
+    this.unit.macros.set(name, { name, params, body, doc: this.doc(n), file: this.file(n) });
+  }
+
+  private directive(n: Node): void {
+    const directive = n.childForFieldName('directive')?.text;
+    const arg = (n.childForFieldName('argument')?.text ?? '').trim();
+    if (directive === '#undef') {
+      this.unit.macros.delete(arg);
+    } else if (directive === '#pragma' && arg.startsWith('pack')) {
+      const inner = arg
+        .slice(arg.indexOf('(') + 1, arg.lastIndexOf(')'))
+        .split(',')
+        .map((s) => s.trim());
+      if (inner[0] === 'push') {
+        this.pack.push(this.packing ?? 0);
+        if (inner[1] !== undefined) this.packing = Number(inner[1]);
+      } else if (inner[0] === 'pop') {
+        const prev = this.pack.pop();
+        this.packing = prev === 0 ? undefined : prev;
+      } else {
+        this.packing = inner[0] === '' || inner[0] === undefined ? undefined : Number(inner[0]);
+      }
+    }
+  }
+
+  private typeDefinition(n: Node): void {
+    const typeNode = n.childForFieldName('type');
+    if (!typeNode) return;
+    const declarators = n.childrenForFieldName('declarator').filter((d): d is Node => d !== null);
+    // `typedef struct { ... } Name;` names the anonymous struct after the typedef.
+    const firstName = declarators.map((d) => declaratorName(d)).find((x) => x !== undefined);
+    const doc = this.doc(n);
+    const base = this.typeOf(typeNode, firstName, doc, isConst(n));
+    for (const d of declarators) {
+      const { name, type } = this.declarator(d, base, firstName ?? 'anon');
+      if (name === undefined) continue;
+      this.unit.typedefs.set(name, { name, type, doc, file: this.file(n) });
+    }
+  }
+
+  private declaration(n: Node): void {
+    // Function declarations of other headers are never bound: skip the work (glibc headers have thousands).
+    if (!this.wantFunctions(this.file(n)) && n.childForFieldName('type')?.type !== 'struct_specifier') return;
+    const typeNode = n.childForFieldName('type');
+    if (!typeNode) return;
+    const declarators = n.childrenForFieldName('declarator').filter((d): d is Node => d !== null);
+    const doc = this.doc(n);
+    const base = this.typeOf(typeNode, undefined, declarators.length === 0 ? doc : undefined, isConst(n));
+    const attributes = attributesOf(n);
+    for (const d of declarators) {
+      const { name, type, nonnull } = this.declarator(d, base, declaratorName(d) ?? 'anon');
+      if (name === undefined) continue;
+      if (type.k !== 'fn') {
+        if (this.file(n) === this.source.rowFile[0]) {
+          this.unit.skipped.push({
+            name,
+            kind: 'declaration',
+            reason: 'global variable: not bound (read it with ffikit.decode on its address)',
+          });
+        }
+        continue;
+      }
+      const fn: CFunction = {
+        name,
+        type: type.fn,
+        nonnull: attributes.nonnull === 'all' ? 'all' : [...new Set([...attributes.nonnull, ...nonnull])].sort((a, b) => a - b),
+        returnsNonnull: attributes.returnsNonnull,
+        deprecated: attributes.deprecated,
+        doc,
+        file: this.file(n),
+      };
+      const existing = this.unit.functions.findIndex((f) => f.name === name);
+      if (existing >= 0) this.unit.functions[existing] = fn;
+      else this.unit.functions.push(fn);
+    }
+  }
+
+  /** The type a specifier names; struct/union/enum bodies are recorded on the way. */
+  typeOf(n: Node, contextName: string | undefined, doc: string | undefined, constQualified = false): CTypeRef {
+    const t = this.baseType(n, contextName, doc);
+    return constQualified && (t.k === 'prim' || t.k === 'named') ? { ...t, const: true } : t;
+  }
+
+  private baseType(n: Node, contextName: string | undefined, doc: string | undefined): CTypeRef {
+    switch (n.type) {
+      case 'primitive_type':
+        return primitiveRef(n.text);
+      case 'sized_type_specifier':
+        return { k: 'prim', name: sizedName(n.text) };
+      case 'type_identifier':
+        return primitive(n.text) && n.text !== 'char' ? { k: 'prim', name: n.text } : { k: 'named', name: n.text };
+      case 'struct_specifier':
+      case 'union_specifier':
+        return this.record(n, contextName, doc);
+      case 'enum_specifier':
+        return this.enumeration(n, contextName, doc);
+      default:
+        return { k: 'named', name: n.text };
+    }
+  }
+
+  private record(n: Node, contextName: string | undefined, doc: string | undefined): CTypeRef {
+    const kind = n.type === 'union_specifier' ? 'union' : 'struct';
+    const tag = n.childForFieldName('name')?.text;
+    const body = n.childForFieldName('body');
+    const name = tag ?? contextName ?? `anonymous_${kind}_${++this.anonymous}`;
+    if (!body) {
+      if (!this.unit.records.has(name)) this.unit.opaque.add(name);
+      return { k: 'named', name, tag: kind };
+    }
+    const fields: CField[] = [];
+    let unnamed = 0;
+    for (const f of body.namedChildren) {
+      if (f.type !== 'field_declaration') continue;
+      const typeNode = f.childForFieldName('type');
+      if (!typeNode) continue;
+      const declarators = f.childrenForFieldName('declarator').filter((d): d is Node => d !== null);
+      const bitsNode = f.namedChildren.find((c) => c.type === 'bitfield_clause');
+      const bits = bitsNode ? (evaluateInt(bitsNode.namedChildren[0] ?? bitsNode) ?? -1) : undefined;
+      if (declarators.length === 0) {
+        // An anonymous nested struct or union: its members belong to the enclosing record.
+        const inner = this.typeOf(typeNode, `${name}_${++unnamed}`, undefined);
+        fields.push({ name: `__anonymous${unnamed}`, type: inner, bits });
+        continue;
+      }
+      for (const d of declarators) {
+        const fieldName = declaratorName(d) ?? `__field${fields.length}`;
+        const base = this.typeOf(typeNode, `${name}_${fieldName}`, undefined, isConst(f));
+        const { type } = this.declarator(d, base, `${name}_${fieldName}`);
+        fields.push({ name: fieldName, type, bits });
+      }
+    }
+    // `__attribute__((packed))` follows the body: a sibling at top level, a child of the enclosing declaration.
+    const holder = n.parent?.type === 'translation_unit' ? [n.nextNamedSibling] : (n.parent?.namedChildren ?? []);
+    const attributePacked = holder.some((c) => c?.type === 'attribute_specifier' && /\bpacked\b|__packed__/.test(c.text));
+    const record: CRecord = {
+      kind,
+      name,
+      fields,
+      packed: attributePacked ? 1 : this.packing,
+      doc,
+      file: this.file(n),
+    };
+    this.unit.records.set(name, record);
+    return { k: 'named', name, tag: kind };
+  }
+
+  private enumeration(n: Node, contextName: string | undefined, doc: string | undefined): CTypeRef {
+    const tag = n.childForFieldName('name')?.text;
+    const body = n.childForFieldName('body');
+    const name = tag ?? contextName;
+    if (body) {
+      const members: Array<[string, number]> = [];
+      let next = 0;
+      const known = new Map<string, number>(this.unit.enums.flatMap((e) => e.members.map(([k, v]) => [k, v] as [string, number])));
+      for (const e of body.namedChildren) {
+        if (e.type !== 'enumerator') continue;
+        const member = e.childForFieldName('name')?.text;
+        if (!member) continue;
+        const valueNode = e.childForFieldName('value');
+        if (valueNode) {
+          const v = evaluateInt(valueNode, (k) => (known.has(k) ? { kind: 'int', value: BigInt(known.get(k)!) } : undefined));
+          if (v === undefined) {
+            this.unit.skipped.push({
+              name: member,
+              kind: 'enum',
+              reason: `enumerator value '${valueNode.text}' is not a constant this generator evaluates`,
+            });
+            continue;
+          }
+          next = v;
+        }
+        members.push([member, next]);
+        known.set(member, next);
+        next++;
+      }
+      const en: CEnum = { name, members, doc, file: this.file(n) };
+      this.unit.enums.push(en);
+    }
+    return name === undefined ? { k: 'prim', name: 'int' } : { k: 'named', name, tag: 'enum' };
+  }
+
+  /** Applies a declarator to a base type: pointers, arrays, functions; returns the declared name. */
+  declarator(d: Node, base: CTypeRef, context: string): { name: string | undefined; type: CTypeRef; nonnull: number[] } {
+    let type = base;
+    let node: Node | null = d;
+    const nonnull: number[] = [];
+    while (node) {
+      switch (node.type) {
+        case 'identifier':
+        case 'field_identifier':
+        case 'type_identifier':
+          return { name: node.text, type, nonnull };
+        case 'pointer_declarator':
+        case 'abstract_pointer_declarator': {
+          const quals = node.children.filter((c) => c.type === 'type_qualifier').map((c) => c.text);
+          type = { k: 'ptr', to: type, nonnull: quals.includes('_Nonnull') };
+          node = node.childForFieldName('declarator');
+          break;
+        }
+        case 'array_declarator':
+        case 'abstract_array_declarator': {
+          const size = node.childForFieldName('size');
+          type = { k: 'array', of: type, length: size ? evaluateInt(size) : undefined };
+          node = node.childForFieldName('declarator');
+          break;
+        }
+        case 'function_declarator':
+        case 'abstract_function_declarator': {
+          const params = node.childForFieldName('parameters');
+          const fn = this.parameters(params, type, context);
+          fn.params.forEach((p, i) => {
+            if (p.type.k === 'ptr' && p.type.nonnull) nonnull.push(i + 1);
+          });
+          type = { k: 'fn', fn };
+          node = node.childForFieldName('declarator');
+          break;
+        }
+        case 'parenthesized_declarator':
+        case 'abstract_parenthesized_declarator':
+        case 'attributed_declarator':
+          node = node.namedChildren.find((c) => c.type.endsWith('declarator') || c.type.endsWith('identifier')) ?? null;
+          break;
+        case 'init_declarator':
+          node = node.childForFieldName('declarator');
+          break;
+        default:
+          return { name: undefined, type, nonnull };
+      }
+    }
+    return { name: undefined, type, nonnull };
+  }
+
+  private parameters(list: Node | null, result: CTypeRef, context: string): CFunctionType {
+    const params: CParam[] = [];
+    let variadic = false;
+    for (const p of list?.namedChildren ?? []) {
+      if (p.type === 'variadic_parameter') {
+        variadic = true;
+        continue;
+      }
+      if (p.type !== 'parameter_declaration') continue;
+      const typeNode = p.childForFieldName('type');
+      if (!typeNode) continue;
+      const d = p.childForFieldName('declarator');
+      const pname = d ? declaratorName(d) : undefined;
+      const base = this.typeOf(typeNode, `${context}_${pname ?? `arg${params.length}`}`, undefined, isConst(p));
+      const { type } = d ? this.declarator(d, base, `${context}_${pname ?? `arg${params.length}`}`) : { type: base };
+      params.push({ name: pname, type });
+    }
+    // `f(void)` takes no parameters.
+    if (params.length === 1 && params[0]!.type.k === 'prim' && params[0]!.type.name === 'void' && params[0]!.name === undefined)
+      params.pop();
+    return { result, params, variadic };
+  }
+}
+
+function isConst(n: Node): boolean {
+  return n.children.some((c) => c.type === 'type_qualifier' && c.text === 'const');
+}
+
+function declaratorName(d: Node): string | undefined {
+  if (d.type === 'identifier' || d.type === 'field_identifier' || d.type === 'type_identifier') return d.text;
+  const inner =
+    d.childForFieldName('declarator') ?? d.namedChildren.find((c) => c.type.endsWith('declarator') || c.type.endsWith('identifier'));
+  return inner ? declaratorName(inner) : undefined;
+}
+
+function primitiveRef(text: string): CTypeRef {
+  return { k: 'prim', name: text === '_Bool' ? 'bool' : text };
+}
+
+/** `long unsigned int` → `unsigned long`: the spelling ffikit's primitive table knows. */
+export function sizedName(text: string): string {
+  const words = text.split(/\s+/).filter((w) => kSizedWords.has(w));
+  const unsigned = words.includes('unsigned');
+  const longs = words.filter((w) => w === 'long').length;
+  if (words.includes('char')) return unsigned ? 'unsigned char' : words.includes('signed') ? 'signed char' : 'char';
+  if (words.includes('double')) return longs > 0 ? 'long double' : 'double';
+  if (words.includes('short')) return unsigned ? 'unsigned short' : 'short';
+  const core = longs === 2 ? 'long long' : longs === 1 ? 'long' : 'int';
+  return unsigned ? `unsigned ${core}` : core;
+}
+
+interface Attributes {
+  nonnull: number[] | 'all';
+  returnsNonnull: boolean;
+  deprecated: boolean;
+}
+
+/** GCC attributes on a function declaration: nonnull[(i,...)], returns_nonnull, deprecated. */
+function attributesOf(n: Node): Attributes {
+  const out: Attributes = { nonnull: [], returnsNonnull: false, deprecated: false };
+  for (const spec of n.descendantsOfType('attribute_specifier')) {
+    if (!spec) continue;
+    for (const item of spec.namedChildren[0]?.namedChildren ?? []) {
+      const name = (item.type === 'call_expression' ? item.childForFieldName('function')?.text : item.text)?.replace(/^__(.*)__$/, '$1');
+      if (name === 'nonnull') {
+        const args = item.type === 'call_expression' ? (item.childForFieldName('arguments')?.namedChildren ?? []) : [];
+        if (args.length === 0) out.nonnull = 'all';
+        else if (out.nonnull !== 'all') out.nonnull.push(...args.map((a) => Number(a.text)).filter(Number.isInteger));
+      } else if (name === 'returns_nonnull') {
+        out.returnsNonnull = true;
+      } else if (name === 'deprecated') {
+        out.deprecated = true;
+      }
+    }
+  }
+  return out;
+}
