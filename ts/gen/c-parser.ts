@@ -1,5 +1,7 @@
 // Loads tree-sitter-c (WebAssembly, through web-tree-sitter) once, on first use: `require('ffikit')` never loads it.
 
+import * as fs from 'node:fs';
+
 import type * as TreeSitter from 'web-tree-sitter';
 import type { Language, Parser, Tree } from 'web-tree-sitter';
 
@@ -12,7 +14,8 @@ async function load(): Promise<{ parser: Parser; language: Language }> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const ts = require('web-tree-sitter') as typeof TreeSitter;
   await ts.Parser.init();
-  const language = await ts.Language.load(require.resolve('tree-sitter-c/tree-sitter-c.wasm'));
+  // Bytes, not a path: loading by path goes through a dynamic import() that VM contexts (jest) refuse.
+  const language = await ts.Language.load(fs.readFileSync(require.resolve('tree-sitter-c/tree-sitter-c.wasm')));
   const parser = new ts.Parser();
   parser.setLanguage(language);
   return { parser, language };

@@ -275,6 +275,7 @@ class Walker {
       name,
       fields,
       packed: attributePacked ? 1 : this.packing,
+      anonymous: tag === undefined,
       doc,
       file: this.file(n),
     };

@@ -165,9 +165,9 @@ export async function generate(header: string, options: GenOptions = {}): Promis
     skipped: sortedSkipped,
     suggestions: suggestAnnotations(functions.map((f) => f.symbol)),
   };
-  const structs = lowering.types
-    .filter((t) => t.kind === 'struct')
-    .map((t) => ({ name: t.name, cName: t.cName ?? t.name, fields: t.fields ?? [] }));
+  const structs = lowering.types.flatMap((t) =>
+    t.kind === 'struct' && t.cName !== undefined ? [{ name: t.name, cName: t.cName, fields: t.fields ?? [] }] : [],
+  );
   return { source: rendered.source, declarations: rendered.declarations, report, structs, typeCode: lowering.types.map((t) => t.code) };
 }
 

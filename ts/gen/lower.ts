@@ -166,7 +166,8 @@ export class Lowering {
       code: `ffikit.struct(${q(name)}, { ${members.join(', ')} }${options})`,
       doc: r.doc,
       fields: r.fields.map((f) => f.name),
-      cName: this.canonical.has(tag) ? name : `${r.kind} ${tag}`,
+      // A member's anonymous struct has no C spelling: its parent's offsets cover it.
+      ...(this.canonical.has(tag) ? { cName: name } : r.anonymous ? {} : { cName: `${r.kind} ${tag}` }),
     });
     return name;
   }

@@ -46,6 +46,8 @@ export interface CRecord {
   readonly name: string;
   readonly fields: readonly CField[];
   readonly packed: number | undefined;
+  /** True for a struct without a tag (named here after its typedef or the member holding it). */
+  readonly anonymous: boolean;
   readonly doc: string | undefined;
   readonly file: string;
 }
