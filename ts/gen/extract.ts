@@ -3,6 +3,7 @@
 import type { Node } from 'web-tree-sitter';
 
 import { primitive } from '../declare/primitives';
+import { commentsOf } from './comments';
 import { evaluateInt } from './constants';
 import type { CEnum, CField, CFunction, CFunctionType, CParam, CRecord, CTranslationUnit, CTypeRef } from './model';
 import type { PreprocessedSource } from './preprocess';
@@ -45,10 +46,7 @@ export function commentText(raw: string): string {
 class Walker {
   private readonly pack: number[] = [];
   private packing: number | undefined;
-  private readonly comments = new Map<number, Node>();
-  private readonly commentStarts = new Map<number, Node>();
   private anonymous = 0;
-  private lines: string[] | undefined;
 
   constructor(
     private readonly unit: CTranslationUnit,
@@ -57,33 +55,31 @@ class Walker {
   ) {}
 
   visitAll(nodes: readonly Node[]): void {
-    for (const n of nodes) {
-      if (n.type === 'comment') {
-        this.comments.set(n.endPosition.row, n);
-        this.commentStarts.set(n.startPosition.row, n);
-      }
-    }
     for (const n of nodes) this.visit(n);
-  }
-
-  private startsLine(c: Node): boolean {
-    this.lines ??= this.source.text.split('\n');
-    return (this.lines[c.startPosition.row] ?? '').slice(0, c.startPosition.column).trim() === '';
   }
 
   private file(n: Node): string {
     return this.source.rowFile[n.startPosition.row] ?? '';
   }
 
-  /** The comment right before a declaration, else (zlib's style) the one right after it. */
+  /**
+   * The comment on the declaration's last line, else the one right before it, else (zlib's style) the one
+   * right after it; read from the header itself (selected files only: the others are never documented).
+   */
   private doc(n: Node): string | undefined {
-    const same = this.commentStarts.get(n.endPosition.row);
-    if (same && same.startIndex >= n.endIndex) return commentText(same.text);
-    const before = this.comments.get(n.startPosition.row - 1) ?? this.comments.get(n.startPosition.row);
+    const file = this.file(n);
+    if (!this.wantFunctions(file)) return undefined;
+    const first = this.source.rowLine[n.startPosition.row] ?? 0;
+    const last = this.source.rowLine[n.endPosition.row] ?? first;
+    if (first === 0) return undefined;
+    const { byEnd, byStart } = commentsOf(file);
+    const same = byStart.get(last);
+    if (same && !same.startsLine) return commentText(same.text);
+    const before = byEnd.get(first - 1);
     // A comment after code on its line belongs to that code, not to the next declaration.
-    if (before && before.endIndex <= n.startIndex && this.startsLine(before)) return commentText(before.text);
-    const after = this.commentStarts.get(n.endPosition.row + 1) ?? this.commentStarts.get(n.endPosition.row);
-    if (after && after.startIndex >= n.endIndex) return commentText(after.text);
+    if (before?.startsLine) return commentText(before.text);
+    const after = byStart.get(last + 1);
+    if (after?.startsLine) return commentText(after.text);
     return undefined;
   }
 

@@ -1,4 +1,4 @@
-// Runs the system C preprocessor over a header (macros kept with -dD, comments with -C) and maps rows to files.
+// Runs the system C preprocessor over a header (macros kept with -dD) and maps rows to files and lines.
 
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -16,6 +16,8 @@ export interface PreprocessedSource {
   readonly directives: string;
   /** Source file per 0-based row of `text` and `directives`. */
   readonly rowFile: readonly string[];
+  /** 1-based line in that file per row. */
+  readonly rowLine: readonly number[];
   /** The compiler used, or undefined when the header was read as is (no compiler). */
   readonly compiler: string | undefined;
 }
@@ -56,7 +58,7 @@ export function preprocess(header: string, options: PreprocessOptions): Preproce
   }
   const compiler = options.compiler === undefined ? defaultCompiler() : options.compiler;
   if (compiler === false) return rawSource(file);
-  const args = ['-E', '-dD', '-C', '-x', 'c', '-std=gnu11'];
+  const args = ['-E', '-dD', '-x', 'c', '-std=gnu11'];
   for (const dir of options.includeDirs) args.push('-I', path.resolve(dir));
   for (const def of options.defines) args.push(`-D${def}`);
   args.push(file);
@@ -89,27 +91,35 @@ export function preprocess(header: string, options: PreprocessOptions): Preproce
 
 function rawSource(file: string): PreprocessedSource {
   const text = fs.readFileSync(file, 'utf8');
-  return { ...splitDirectives(text.split('\n')), rowFile: text.split('\n').map(() => file), compiler: undefined };
+  const lines = text.split('\n');
+  return { ...splitDirectives(lines), rowFile: lines.map(() => file), rowLine: lines.map((_, i) => i + 1), compiler: undefined };
 }
 
 /**
  * Blanks the preprocessor's line markers (`# 12 "file" 1`), keeping rows aligned, and records the file
  * each row came from. Markers follow a fixed format documented by GCC and Clang.
  */
-function splitLineMarkers(output: string, mainFile: string): { text: string; directives: string; rowFile: string[] } {
+function splitLineMarkers(output: string, mainFile: string): { text: string; directives: string; rowFile: string[]; rowLine: number[] } {
   const lines = output.split('\n');
   const rowFile: string[] = [];
+  const rowLine: number[] = [];
   let current = mainFile;
+  let next = 1;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] as string;
     if (line.startsWith('# ') && /^# \d+ "/.test(line)) {
       const end = line.lastIndexOf('"');
       current = JSON.parse(line.slice(line.indexOf('"'), end + 1)) as string;
+      next = Number(line.slice(2, line.indexOf(' ', 2)));
       lines[i] = '';
+      rowFile.push(current);
+      rowLine.push(0);
+      continue;
     }
     rowFile.push(current);
+    rowLine.push(next++);
   }
-  return { ...splitDirectives(lines), rowFile };
+  return { ...splitDirectives(lines), rowFile, rowLine };
 }
 
 function splitDirectives(lines: string[]): { text: string; directives: string } {
