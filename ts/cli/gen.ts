@@ -22,6 +22,7 @@ interface GenFlags extends GlobalOptions {
   verify?: boolean;
   check?: string;
   cpp?: boolean;
+  annotate?: string;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -76,6 +77,7 @@ async function run(header: string | undefined, flags: GenFlags): Promise<number>
     defines: flags.define,
     prefixes: flags.prefix,
     ...(flags.cpp === false ? { compiler: false as const } : {}),
+    ...(flags.annotate !== undefined ? { annotate: flags.annotate } : {}),
   });
   if (flags.verify) {
     const v = verifyLayouts(header, result.typeCode, result.structs, { includeDirs: flags.include, defines: flags.define });
@@ -107,6 +109,7 @@ export function registerGen(program: Command, runAsync: (fn: () => Promise<numbe
     .option('-I, --include <dir>', 'add an include directory (repeatable)', collect, [])
     .option('-D, --define <name[=value]>', 'define a macro for the preprocessor (repeatable)', collect, [])
     .option('--prefix <p>', 'only declarations whose names start with p, from any included header (repeatable)', collect, [])
+    .option('--annotate <file>', 'a JSON file adding out/inout params, disposes, array contracts and errcheck per function')
     .option('--report', 'print the report (bound, skipped with reasons, suggestions) as JSON')
     .option('--verify', "compare every struct's sizeof, alignof and offsetof with the C compiler's")
     .option('--check <out>', 'check that every function bound by a generated module is exported by --lib')

@@ -130,7 +130,8 @@ class Walker {
     const name = n.childForFieldName('name')?.text;
     if (!name) return;
     const params = n.childForFieldName('parameters')?.namedChildren.map((p) => p.text);
-    const body = (n.childForFieldName('value')?.text ?? '').trim();
+    // -dD prints one macro per line; an empty body must not run into the next one.
+    const body = (n.childForFieldName('value')?.text ?? '').split('\n')[0]!.trim();
     this.unit.macros.set(name, { name, params, body, doc: this.doc(n), file: this.file(n) });
   }
 
@@ -263,8 +264,11 @@ class Walker {
         fields.push({ name: fieldName, type, bits });
       }
     }
-    // `__attribute__((packed))` follows the body: a sibling at top level, a child of the enclosing declaration.
-    const holder = n.parent?.type === 'translation_unit' ? [n.nextNamedSibling] : (n.parent?.namedChildren ?? []);
+    // `__attribute__((packed))` after the body: a child of the specifier, or of the enclosing declaration.
+    const holder = [
+      ...n.namedChildren,
+      ...(n.parent?.type === 'translation_unit' ? [n.nextNamedSibling] : (n.parent?.namedChildren ?? [])),
+    ];
     const attributePacked = holder.some((c) => c?.type === 'attribute_specifier' && /\bpacked\b|__packed__/.test(c.text));
     const record: CRecord = {
       kind,

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { genError, GenError } from '../core/errors';
 import { readElfDynamic } from '../native/binfmt/elf-symbols';
 import { searchLibrary } from '../native/library-search';
+import { readAnnotations } from './annotations';
 import { cParser } from './c-parser';
 import { extract } from './extract';
 import { Lowering } from './lower';
@@ -16,6 +17,7 @@ import { exportable, renderJs, renderTs, type ModulePlan } from './render';
 
 export { GenError };
 export type { Skipped };
+export type { Annotations, FunctionAnnotation, ErrcheckAnnotation } from './annotations';
 export { verifyLayouts, type LayoutReport } from './verify';
 export { writeAtomically } from './output';
 
@@ -32,6 +34,8 @@ export interface GenOptions {
   readonly prefixes?: readonly string[];
   /** The C compiler used as preprocessor (default `$CC` or `cc`); `false` parses the header as is. */
   readonly compiler?: string | false;
+  /** An annotations file (JSON): per function `out`, `inout`, `disposes`, `arrays`, `errcheck`. */
+  readonly annotate?: string;
 }
 
 /** The machine-readable report (`ffikit gen --report`). */
@@ -110,7 +114,15 @@ export async function generate(header: string, options: GenOptions = {}): Promis
   directives.delete();
   const mainFile = path.resolve(header);
   const exportsSet = libraryExports(options.lib);
-  const lowering = new Lowering(unit, { mainFile, prefixes, exports: exportsSet, libraryLabel: options.lib });
+  const annotations =
+    options.annotate !== undefined ? { file: options.annotate, byFunction: readAnnotations(options.annotate) } : undefined;
+  const lowering = new Lowering(unit, {
+    mainFile,
+    prefixes,
+    exports: exportsSet,
+    libraryLabel: options.lib,
+    ...(annotations ? { annotations } : {}),
+  });
   lowering.run();
   const macros = classifyMacros(unit, (m) => lowering.selected(m.name, m.file), parse);
   for (const r of macros.renames) {
@@ -142,6 +154,7 @@ export async function generate(header: string, options: GenOptions = {}): Promis
     ...includeDirs.flatMap((d) => ['-I', d]),
     ...defines.flatMap((d) => ['-D', d]),
     ...prefixes.flatMap((p) => ['--prefix', p]),
+    ...(options.annotate !== undefined ? ['--annotate', path.basename(options.annotate)] : []),
   ];
   const plan: ModulePlan = {
     header: path.basename(header),

@@ -2,7 +2,9 @@
 
 import * as path from 'node:path';
 
+import { genError } from '../core/errors';
 import { primitive } from '../declare/primitives';
+import { checkAnnotationParams, type Annotations, type FunctionAnnotation } from './annotations';
 import type { CFunction, CFunctionType, CRecord, CTranslationUnit, CTypeRef, Skipped } from './model';
 
 /** One type declaration of the generated module, in the order it must run. */
@@ -12,6 +14,10 @@ export interface TypeDecl {
   /** JS expression declaring it (uses the `ffikit` namespace). */
   readonly code: string;
   readonly doc: string | undefined;
+  /** For enums: the members, in order. */
+  readonly members?: ReadonlyArray<readonly [string, number]>;
+  /** For callbacks: the prototype. */
+  readonly prototype?: string;
   /** For structs: the C members, for --verify. */
   readonly fields?: readonly string[];
   readonly cName?: string;
@@ -27,6 +33,8 @@ export interface FunctionDecl {
   readonly deprecated: boolean;
   /** A rename macro binds the function it names under its own name. */
   readonly renameOf?: string;
+  /** bind() options from the annotations file; errcheck as JS code. */
+  readonly options?: { readonly disposes?: string; readonly arrays?: unknown; readonly errcheck?: string };
 }
 
 /** Decides which declarations belong to the header being generated. */
@@ -36,6 +44,7 @@ export interface Selection {
   /** Exported symbol names of the library, when known: unexported functions are skipped. */
   readonly exports: ReadonlySet<string> | undefined;
   readonly libraryLabel: string | undefined;
+  readonly annotations?: { readonly file: string; readonly byFunction: Annotations };
 }
 
 class Unsupported extends Error {}
@@ -95,6 +104,19 @@ export class Lowering {
         continue;
       }
       this.attempt(fn.name, 'function', () => this.functions.push(this.functionDecl(fn, fn.name)));
+    }
+    const a = this.selection.annotations;
+    for (const name of Object.keys(a?.byFunction ?? {})) {
+      if (!this.functions.some((f) => f.symbol === name)) {
+        const why = this.skipped.find((s) => s.name === name && s.kind === 'function')?.reason ?? 'not declared by this header';
+        throw genError(
+          'annotations',
+          `ffikit gen --annotate ${a!.file}`,
+          'annotations for bound functions only',
+          `'${name}' (${why})`,
+          'Remove or rename the entry',
+        );
+      }
     }
   }
 
@@ -183,7 +205,7 @@ export class Lowering {
     const flags = nonzero.length >= 3 && nonzero.every((v) => v > 0 && (v & (v - 1)) === 0) && new Set(nonzero).size === nonzero.length;
     const options = flags || base ? `, { ${[flags ? 'flags: true' : '', base.replace(/^, /, '')].filter(Boolean).join(', ')} }` : '';
     const members = e.members.map(([k, v]) => `${k}: ${v}`).join(', ');
-    this.push({ name, kind: 'enum', code: `ffikit.enumeration(${q(name)}, { ${members} }${options})`, doc: e.doc });
+    this.push({ name, kind: 'enum', code: `ffikit.enumeration(${q(name)}, { ${members} }${options})`, doc: e.doc, members: e.members });
     return name;
   }
 
@@ -192,7 +214,7 @@ export class Lowering {
     if (fn.variadic) unsupported('variadic callback types are not supported by ffikit');
     this.state.set(name, 'pending');
     const proto = this.prototype(name, fn, [], false, true);
-    this.push({ name, kind: 'callback', code: `ffikit.callbackType(${q(proto.text)})`, doc: undefined });
+    this.push({ name, kind: 'callback', code: `ffikit.callbackType(${q(proto.text)})`, doc: undefined, prototype: proto.text });
     return name;
   }
 
@@ -308,6 +330,7 @@ export class Lowering {
     nonnull: readonly number[] | 'all',
     returnsNonnull: boolean,
     decl: boolean,
+    annotation?: FunctionAnnotation,
   ): { text: string; params: string[] } {
     const where = decl ? 'decl' : 'param';
     let result = this.spell(fn.result, `${name}_result`, decl ? 'decl' : 'result');
@@ -321,7 +344,8 @@ export class Lowering {
       if (spelled === 'void') unsupported(`parameter '${pname}' has type void`);
       const isPointer = spelled.endsWith('*') || this.isCallbackName(spelled);
       const nn = isPointer && (nonnull === 'all' || nonnull.includes(i + 1)) ? '_Nonnull ' : '';
-      return { text: `${nn}${joinName(spelled, pname)}`, name: pname };
+      const dir = annotation?.out?.includes(pname) ? '_Out_ ' : annotation?.inout?.includes(pname) ? '_Inout_ ' : '';
+      return { text: `${dir}${nn}${joinName(spelled, pname)}`, name: pname };
     });
     const list = params.map((p) => p.text);
     if (fn.variadic) list.push('...');
@@ -335,8 +359,38 @@ export class Lowering {
   private functionDecl(fn: CFunction, jsName: string): FunctionDecl {
     if (fn.type.variadic && fn.type.params.length === 0)
       unsupported("variadic function without a fixed parameter: ffikit needs at least one before '...'");
-    const proto = this.prototype(fn.name, fn.type, fn.nonnull, fn.returnsNonnull, false);
-    return { jsName, symbol: fn.name, prototype: proto.text, params: proto.params, doc: fn.doc, deprecated: fn.deprecated };
+    const a = this.selection.annotations;
+    const annotation = a?.byFunction[fn.name];
+    const proto = this.prototype(fn.name, fn.type, fn.nonnull, fn.returnsNonnull, false, annotation);
+    const decl = { jsName, symbol: fn.name, prototype: proto.text, params: proto.params, doc: fn.doc, deprecated: fn.deprecated };
+    if (!annotation || !a) return decl;
+    checkAnnotationParams(a.file, fn.name, annotation, proto.params);
+    const errcheck = annotation.errcheck === undefined ? undefined : this.errcheckCode(a.file, fn.name, annotation);
+    const options = {
+      ...(annotation.disposes !== undefined ? { disposes: annotation.disposes } : {}),
+      ...(annotation.arrays !== undefined ? { arrays: annotation.arrays } : {}),
+      ...(errcheck !== undefined ? { errcheck } : {}),
+    };
+    return Object.keys(options).length ? { ...decl, options } : decl;
+  }
+
+  private errcheckCode(file: string, fn: string, annotation: FunctionAnnotation): string {
+    const e = annotation.errcheck!;
+    if (typeof e === 'string') return q(e);
+    if ('enum' in e) {
+      this.enumType(e.enum);
+      const decl = this.types.find((t) => t.kind === 'enum' && t.name === e.enum);
+      if (!decl)
+        throw genError(
+          'annotations',
+          `ffikit gen --annotate ${file}: ${fn}.errcheck`,
+          'an enum declared by the header',
+          `'${e.enum}'`,
+          'Name one of its enums',
+        );
+      return `ffikit.errorCodes(${decl.code}, { ok: ${JSON.stringify(e.ok)} })`;
+    }
+    return `ffikit.errorCodes(${JSON.stringify(e.codes)}${e.ok ? `, { ok: ${JSON.stringify(e.ok)} }` : ''})`;
   }
 }
 

@@ -123,7 +123,7 @@ function splitLineMarkers(output: string, mainFile: string): { text: string; dir
 }
 
 function splitDirectives(lines: string[]): { text: string; directives: string } {
-  const directives = lines.map((line) => (/^\s*#\s*(define|undef)\b/.test(line) ? line : ''));
+  const directives = lines.map((line) => (/^\s*#\s*(define|undef)\b/.test(line) ? line.trimEnd() : ''));
   const text = lines.map((line, i) => (directives[i] === '' ? line : ''));
   return { text: text.join('\n'), directives: directives.join('\n') };
 }

@@ -62,11 +62,44 @@ function typeExportNames(plan: ModulePlan): Set<string> {
   return names;
 }
 
+function functionDoc(f: FunctionDecl): string | undefined {
+  return f.renameOf ? `${f.doc ?? ''}${f.doc ? '\n\n' : ''}A macro renaming ${f.renameOf}().` : f.doc;
+}
+
+/** The bind() spec entries, as JS. */
 function specEntries(plan: ModulePlan, indent: string): string[] {
   const out: string[] = [];
   for (const f of plan.functions) {
-    out.push(...tsdoc(f.renameOf ? `${f.doc ?? ''}${f.doc ? '\n\n' : ''}A macro renaming ${f.renameOf}().` : f.doc, indent, f.deprecated));
-    out.push(`${indent}${f.jsName}: ${q(f.prototype)},`);
+    out.push(...tsdoc(functionDoc(f), indent, f.deprecated));
+    const o = f.options;
+    if (!o) {
+      out.push(`${indent}${f.jsName}: ${q(f.prototype)},`);
+      continue;
+    }
+    const parts = [`fn: ${q(f.prototype)}`];
+    if (o.disposes !== undefined) parts.push(`disposes: ${q(o.disposes)}`);
+    if (o.arrays !== undefined) parts.push(`arrays: ${JSON.stringify(o.arrays)}`);
+    if (o.errcheck !== undefined) parts.push(`errcheck: ${o.errcheck}`);
+    out.push(`${indent}${f.jsName}: { ${parts.join(', ')} },`);
+  }
+  return out;
+}
+
+/** The same entries as a type literal, for the .d.ts of a CommonJS module. */
+function specTypeEntries(plan: ModulePlan): string[] {
+  const out: string[] = [];
+  for (const f of plan.functions) {
+    out.push(...tsdoc(functionDoc(f), '  ', f.deprecated));
+    const o = f.options;
+    if (!o) {
+      out.push(`  readonly ${f.jsName}: ${q(f.prototype)};`);
+      continue;
+    }
+    const parts = [`readonly fn: ${q(f.prototype)}`];
+    if (o.disposes !== undefined) parts.push(`readonly disposes: ${q(o.disposes)}`);
+    if (o.arrays !== undefined) parts.push(`readonly arrays: ${JSON.stringify(o.arrays)}`);
+    if (o.errcheck !== undefined) parts.push(`readonly errcheck: ${o.errcheck.startsWith("'") ? o.errcheck : 'ffikit.ErrorCodeTable'}`);
+    out.push(`  readonly ${f.jsName}: { ${parts.join('; ')} };`);
   }
   return out;
 }
@@ -134,11 +167,7 @@ export function renderJs(plan: ModulePlan): { source: string; declarations: stri
     'exports.load = load;',
     '',
   );
-  dts.push(
-    'declare const SPEC: {',
-    ...specEntries(plan, '  readonly ').map((l) => l.replace(/^( {2}readonly )(\/\*\*| \*)/, '  $2').replace(/,$/, ';')),
-    '};',
-  );
+  dts.push('declare const SPEC: {', ...specTypeEntries(plan), '};');
   dts.push(
     `/** Loads the library and binds every function of ${plan.header}, named as in C. */`,
     `export declare function load(path${plan.library !== undefined ? '?' : ''}: string): ffikit.Bound<typeof SPEC>;`,
@@ -148,14 +177,9 @@ export function renderJs(plan: ModulePlan): { source: string; declarations: stri
 }
 
 function dtsTypeOf(t: TypeDecl): string {
-  if (t.kind === 'enum') {
-    const m = /ffikit\.enumeration\('([^']+)', \{ (.*) \}/.exec(t.code);
-    const members = (m?.[2] ?? '')
-      .split(', ')
-      .map((kv) => kv.split(': '))
-      .filter((kv) => kv.length === 2);
-    return `ffikit.Enumeration<${q(m?.[1] ?? t.name)}, { ${members.map(([k, v]) => `readonly ${k}: ${v}`).join('; ')} }>`;
+  if (t.kind === 'enum' && t.members) {
+    return `ffikit.Enumeration<${q(t.name)}, { ${t.members.map(([k, v]) => `readonly ${k}: ${v}`).join('; ')} }>`;
   }
-  if (t.kind === 'callback') return `ffikit.CallbackType<${/callbackType\((.*)\)$/.exec(t.code)?.[1] ?? 'string'}>`;
+  if (t.kind === 'callback' && t.prototype !== undefined) return `ffikit.CallbackType<${q(t.prototype)}>`;
   return 'ffikit.CType';
 }
