@@ -8,6 +8,7 @@ import { evaluateInt } from './constants';
 import type { CEnum, CField, CFunction, CFunctionType, CParam, CRecord, CTranslationUnit, CTypeRef } from './model';
 import type { PreprocessedSource } from './preprocess';
 
+const kGnuKeywords = new Set(['__attribute__', '__attribute', '__asm__', '__asm', 'asm', '__extension__', '__typeof__', '__declspec']);
 const kSizedWords = new Set(['unsigned', 'signed', 'short', 'long', 'int', 'char', 'double', 'float']);
 
 /** Walks the top level of `root` (descending into `#if` blocks of unpreprocessed headers). */
@@ -183,7 +184,8 @@ class Walker {
     const attributes = attributesOf(n);
     for (const d of declarators) {
       const { name, type, nonnull } = this.declarator(d, base, declaratorName(d) ?? 'anon');
-      if (name === undefined) continue;
+      // GNU keywords the grammar does not know can surface as declarator names: never a declaration.
+      if (name === undefined || kGnuKeywords.has(name)) continue;
       if (type.k !== 'fn') {
         if (this.file(n) === this.source.rowFile[0]) {
           this.unit.skipped.push({

@@ -288,6 +288,8 @@ export class Lowering {
         if (td && (td.type.k === 'fn' || (td.type.k === 'ptr' && td.type.to.k === 'fn'))) {
           return this.callback(r.name, td.type.k === 'fn' ? td.type.fn : (td.type.to as { fn: CFunctionType }).fn);
         }
+        if (r.name.includes('va_list'))
+          unsupported('a va_list cannot be built from JS; bind the variadic (...) form of this function instead');
         return unsupported(`unknown type '${r.name}'`);
       }
       case 'ptr': {
@@ -340,7 +342,10 @@ export class Lowering {
       let pname = p.name ?? `arg${i}`;
       while (used.has(pname)) pname = `${pname}_`;
       used.add(pname);
-      const spelled = this.spell(p.type, `${name}_${pname}`, where);
+      // Array parameters decay to pointers, as in C (callback parameters included).
+      const resolved = this.resolve(p.type);
+      const type: CTypeRef = resolved.k === 'array' ? { k: 'ptr', to: resolved.of, nonnull: false } : p.type;
+      const spelled = this.spell(type, `${name}_${pname}`, where);
       if (spelled === 'void') unsupported(`parameter '${pname}' has type void`);
       const isPointer = spelled.endsWith('*') || this.isCallbackName(spelled);
       const nn = isPointer && (nonnull === 'all' || nonnull.includes(i + 1)) ? '_Nonnull ' : '';
