@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { genError, GenError } from '../core/errors';
+import { GenError } from '../core/errors';
 import { readElfDynamic } from '../native/binfmt/elf-symbols';
 import { searchLibrary } from '../native/library-search';
 import { readAnnotations } from './annotations';
@@ -192,7 +192,6 @@ function suggestAnnotations(names: readonly string[]): string[] {
     ['_create', '_destroy'],
     ['_open', '_close'],
     ['Create', 'Free'],
-    ['_init', '_end'],
   ];
   const out: string[] = [];
   for (const n of names) {
@@ -205,5 +204,3 @@ function suggestAnnotations(names: readonly string[]): string[] {
   }
   return out;
 }
-
-export { genError };

@@ -32,7 +32,7 @@ export function exportable(name: string): boolean {
 
 function literal(v: ConstValue): string {
   if (v.kind === 'string') return q(v.value);
-  if (v.kind === 'float') return Number.isInteger(v.value) ? `${v.value}.0`.replace(/\.0$/, '') : String(v.value);
+  if (v.kind === 'float') return String(v.value);
   return Number.isSafeInteger(Number(v.value)) ? String(v.value) : `${v.value}n`;
 }
 
