@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `ffikit` command line: doctor, inspect, build and call (one module per command under cli/).
+// The `ffikit` command line: doctor, inspect, build, call and gen (one module per command under cli/).
 
 import './core/polyfills';
 import * as fs from 'node:fs';
@@ -11,6 +11,7 @@ import { registerBuild } from './cli/build';
 import { registerCall } from './cli/call';
 import { EXIT, reportError, type GlobalOptions } from './cli/common';
 import { registerDoctor } from './cli/doctor';
+import { registerGen } from './cli/gen';
 import { registerInspect } from './cli/inspect';
 import { PACKAGE_ROOT } from './reference/prebuilds';
 
@@ -39,6 +40,13 @@ export function createProgram(setExit: (code: number) => void): Command {
   registerInspect(program, runner('inspect'));
   registerBuild(program, runner('build'));
   registerCall(program, runner('call'));
+  registerGen(program, async (fn) => {
+    try {
+      setExit(await fn());
+    } catch (error) {
+      setExit(reportError('gen', error, program.opts<GlobalOptions>().verbose === true));
+    }
+  });
   return program;
 }
 

@@ -378,6 +378,11 @@ export function sizeof(type: TypeSpec): number {
   return native.sizeOf(toNative(type, 'sizeof'));
 }
 
+/** @internal Offset in bytes of a struct member, as C's `offsetof` (used by `ffikit gen --verify`). */
+export function offsetof(type: TypeSpec, member: string): number {
+  return native.offsetOf(toNative(type, 'offsetof'), member);
+}
+
 /** Alignment in bytes of a type, as C's `alignof`. */
 export function alignof(type: TypeSpec): number {
   return native.alignOf(toNative(type, 'alignof'));

@@ -31,7 +31,7 @@ export type Join<T extends string[], Acc extends string = ''> = T extends [infer
   ? Join<R, Acc extends '' ? H : `${Acc} ${H}`>
   : Acc;
 
-export type Qualifier = 'const' | 'volatile' | 'restrict' | '__restrict' | '__restrict__';
+export type Qualifier = 'const' | 'volatile' | 'restrict' | '__restrict' | '__restrict__' | '_Nonnull' | '_Nullable' | '_Null_unspecified';
 export type DirectionWord = '_In_' | '_Out_' | '_Inout_';
 export type NullabilityWord = '_Nonnull' | '_Nullable' | '_Null_unspecified' | '__nonnull' | '__nullable';
 export type TagWord = 'struct' | 'union' | 'enum';

@@ -114,6 +114,10 @@ export function sizeOf(spec: NativeTypeSpec): number {
   return koffi.sizeof(spec as KoffiTypeObject);
 }
 
+export function offsetOf(spec: NativeTypeSpec, member: string): number {
+  return koffi.offsetof(spec as KoffiTypeObject, member);
+}
+
 export function alignOf(spec: NativeTypeSpec): number {
   return koffi.alignof(spec as KoffiTypeObject);
 }
