@@ -1,8 +1,8 @@
 // Soak: runs tests/soak/managed-array-soak.js (3M ManagedArray create/dispose cycles + GC backstop) in a child.
 import * as path from 'node:path';
 
-import { ROOT } from './helpers/child';
-import { childPool } from './helpers/child-pool';
+import { ROOT } from '../helpers/child';
+import { childPool } from '../helpers/child-pool';
 
 const run = childPool(1);
 

@@ -1,6 +1,6 @@
 // errorCodes tables and errcheck policies: statuses become NativeError with status, statusName and fn.
-import * as ffikit from '../ts/index';
-import { fixturePaths } from './fixtures/build';
+import * as ffikit from '../../ts/index';
+import { fixturePaths } from '../fixtures/build';
 
 const lib = ffikit.load(fixturePaths().edge);
 afterAll(() => lib.close());

@@ -1,6 +1,6 @@
 // struct / opaque / pointer / array / alias / callbackType / sizeof / alignof / decode.
-import * as ffikit from '../ts/index';
-import { fixturePaths } from './fixtures/build';
+import * as ffikit from '../../ts/index';
+import { fixturePaths } from '../fixtures/build';
 
 describe('type declarations', () => {
   it('lays out structs as C does, packed on request', () => {

@@ -1,7 +1,7 @@
 // SIMD kernels: every supported ISA against the scalar reference, exactly or within the bounds ffikit_ref.h documents.
-import * as ffikit from '../ts/index';
-import type { SimdLevel } from '../ts/index';
-import { childPool } from './helpers/child-pool';
+import * as ffikit from '../../ts/index';
+import type { SimdLevel } from '../../ts/index';
+import { childPool } from '../helpers/child-pool';
 
 const ref = ffikit.reference();
 const original = ref.simdLevel;
@@ -384,7 +384,7 @@ describe('argument checks through ref.fn', () => {
 
 describe('FFIKIT_FORCE_ISA (child processes)', () => {
   const run = childPool(4);
-  const probe = `const f = require('./ts/index'); const r = {};
+  const probe = `const f = require('../ts/index'); const r = {};
     try { const ref = f.reference(); r.level = ref.simdLevel; ref.close(); }
     catch (e) { r.error = { name: e.name, code: e.code, unsupported: e instanceof f.UnsupportedError, message: e.message }; }`;
   // In the error state the C kernels must refuse to run (no silent fallback) until ffikit_simd_force() succeeds.

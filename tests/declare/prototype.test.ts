@@ -1,6 +1,6 @@
 // The C prototype parser: spellings, names, pointers, directions and precise parse errors.
-import { DeclarationError } from '../ts/core/errors';
-import { parsePrototype } from '../ts/declare/prototype';
+import { DeclarationError } from '../../ts/core/errors';
+import { parsePrototype } from '../../ts/declare/prototype';
 
 describe('parsePrototype', () => {
   it('parses names, result and parameters', () => {

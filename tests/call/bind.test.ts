@@ -1,6 +1,6 @@
 // Library#bind: every argument and return kind against the edge fixture, checked before the call.
-import * as ffikit from '../ts/index';
-import { fixturePaths } from './fixtures/build';
+import * as ffikit from '../../ts/index';
+import { fixturePaths } from '../fixtures/build';
 
 const lib = ffikit.load(fixturePaths().edge);
 ffikit.struct('Point', { x: 'double', y: 'double' });

@@ -1,6 +1,6 @@
 // Array contracts in bind(): declaration errors at bind time, and arity when sizes are auto-filled.
-import { bindOne, lib, P1, P2, ref, useReferenceMemory } from './helpers/reference-memory';
-import { DeclarationError, NDArray, type ArrayContract } from '../ts/index';
+import { bindOne, lib, P1, P2, ref, useReferenceMemory } from '../helpers/reference-memory';
+import { DeclarationError, NDArray, type ArrayContract } from '../../ts/index';
 
 useReferenceMemory();
 

@@ -1,6 +1,6 @@
 // ManagedArray state matrix (better-sqlite3 style): every operation × every state, one named test per cell.
-import * as ffikit from '../ts/index';
-import { DisposedError, ManagedArray } from '../ts/index';
+import * as ffikit from '../../ts/index';
+import { DisposedError, ManagedArray } from '../../ts/index';
 
 const ref = ffikit.reference();
 afterAll(() => ref.close());

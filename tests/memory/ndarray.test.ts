@@ -1,8 +1,8 @@
 // NDArray: wrapping without copies, bounds of shape/strides/offset, from/zeros, views (transpose, reshape) and copies.
 import { inspect } from 'node:util';
 
-import * as ffikit from '../ts/index';
-import { ArgumentError, NDArray } from '../ts/index';
+import * as ffikit from '../../ts/index';
+import { ArgumentError, NDArray } from '../../ts/index';
 
 describe('constructor', () => {
   it('wraps without copying; default shape [length], C strides, offset 0', () => {

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import * as ffikit from '../ts/index';
+import * as ffikit from '../../ts/index';
 import {
   detectLibc,
   prebuildTag,
@@ -15,8 +15,8 @@ import {
   sourcesDigest,
   type PrebuildManifest,
   type ResolveOptions,
-} from '../ts/reference/prebuilds';
-import { ROOT } from './helpers/child';
+} from '../../ts/reference/prebuilds';
+import { ROOT } from '../helpers/child';
 
 const REAL = ffikit.reference();
 const REAL_PATH = REAL.path;

@@ -1,7 +1,7 @@
 // Callback return values: checked against the C return type before the FFI layer converts them (issue 11, item 6a).
-import * as ffikit from '../ts/index';
-import { callbackReturn, callbackReturnCheck, isCallbackReturnError, kRefused } from '../ts/callbacks/return-check';
-import { fixturePaths } from './fixtures/build';
+import * as ffikit from '../../ts/index';
+import { callbackReturn, callbackReturnCheck, isCallbackReturnError, kRefused } from '../../ts/callbacks/return-check';
+import { fixturePaths } from '../fixtures/build';
 
 const IntOp = ffikit.callbackType('int IntOp(int x)');
 const CompareFn = ffikit.callbackType('int CompareFn(const void *a, const void *b)');

@@ -1,6 +1,6 @@
 // Callbacks: transient and registered, exceptions never unwinding through C, slot accounting, progress.
-import * as ffikit from '../ts/index';
-import { fixturePaths } from './fixtures/build';
+import * as ffikit from '../../ts/index';
+import { fixturePaths } from '../fixtures/build';
 
 const IntOp = ffikit.callbackType('int IntOp(int x)');
 const Progress = ffikit.callbackType('void ProgressCallback(int current, int total)');

@@ -1,6 +1,6 @@
 // Thread safety: the tutorial's lost-update race (fixture race.c) and the reference library's mutex-guarded Processor.
-import * as ffikit from '../ts/index';
-import { fixturePaths } from './fixtures/build';
+import * as ffikit from '../../ts/index';
+import { fixturePaths } from '../fixtures/build';
 
 const UINT64_MAX = 2n ** 64n - 1n;
 /** How often a race_unlocked call may be repeated before "no update was ever lost" counts as a failure. */

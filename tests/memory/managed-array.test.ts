@@ -1,7 +1,7 @@
 // ManagedArray: allocation, element access, scoped views and passing to C (lifetimes: managed-array-lifetime.test.ts).
-import * as ffikit from '../ts/index';
-import { ArgumentError, DisposedError, DTYPES, ManagedArray, NativeError, type DType } from '../ts/index';
-import { countingFree, m, native, thrown, useReferenceMemory } from './helpers/reference-memory';
+import * as ffikit from '../../ts/index';
+import { ArgumentError, DisposedError, DTYPES, ManagedArray, NativeError, type DType } from '../../ts/index';
+import { countingFree, m, native, thrown, useReferenceMemory } from '../helpers/reference-memory';
 
 const { live } = useReferenceMemory();
 

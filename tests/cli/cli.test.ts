@@ -4,10 +4,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import * as ffikit from '../ts/index';
-import { libraryFileName, resolveReferenceLibrary } from '../ts/reference/prebuilds';
-import { ROOT } from './helpers/child';
-import { freshPrebuild } from './helpers/prebuilds';
+import * as ffikit from '../../ts/index';
+import { libraryFileName, resolveReferenceLibrary } from '../../ts/reference/prebuilds';
+import { ROOT } from '../helpers/child';
+import { freshPrebuild } from '../helpers/prebuilds';
 
 const CLI = path.join(ROOT, 'ts', 'cli.ts');
 /**

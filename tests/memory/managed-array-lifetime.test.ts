@@ -3,10 +3,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import * as ffikit from '../ts/index';
-import { ClosedError, DisposedError, ManagedArray } from '../ts/index';
-import { ROOT, runChild } from './helpers/child';
-import { countingFree, m, native, ref, thrown, useReferenceMemory } from './helpers/reference-memory';
+import * as ffikit from '../../ts/index';
+import { ClosedError, DisposedError, ManagedArray } from '../../ts/index';
+import { ROOT, runChild } from '../helpers/child';
+import { countingFree, m, native, ref, thrown, useReferenceMemory } from '../helpers/reference-memory';
 
 const { live } = useReferenceMemory();
 
@@ -153,7 +153,7 @@ describe('allocator library closed', () => {
     try {
       const result = runChild(`
         const fs = require('fs');
-        const ffikit = require('./ts/index');
+        const ffikit = require('../ts/index');
         const mapped = () => fs.readFileSync('/proc/self/maps', 'utf8').includes(${JSON.stringify(copy)});
         const lib = ffikit.load(${JSON.stringify(copy)});
         const m = lib.bind({ create_array: 'double *create_array(size_t len)', free_array: 'void free_array(double *arr)' });

@@ -4,10 +4,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import * as ffikit from '../ts/index';
+import * as ffikit from '../../ts/index';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const fx = require('./fixtures/build').fixturePaths() as Record<
+const fx = require('../fixtures/build').fixturePaths() as Record<
   'edge' | 'undefinedSymbol' | 'needsDep' | 'executable' | 'object' | 'dir',
   string
 >;

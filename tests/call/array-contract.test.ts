@@ -1,6 +1,6 @@
 // Array contracts in bind(): dtype / ndim / shape / order / writable / length / shared, auto-filled sizes, .async.
-import { ArgumentError, ManagedArray, NDArray } from '../ts/index';
-import { bindOne, P1, P2, ref, useReferenceMemory } from './helpers/reference-memory';
+import { ArgumentError, ManagedArray, NDArray } from '../../ts/index';
+import { bindOne, P1, P2, ref, useReferenceMemory } from '../helpers/reference-memory';
 
 useReferenceMemory();
 const asyncOf = (f: (...args: unknown[]) => unknown) => (f as unknown as { async: (...a: unknown[]) => Promise<unknown> }).async;

@@ -1,6 +1,6 @@
 // Callback string parameters with an explicit length (callbackType lengths): fixture chunks and expat's character data.
-import * as ffikit from '../ts/index';
-import { fixturePaths } from './fixtures/build';
+import * as ffikit from '../../ts/index';
+import { fixturePaths } from '../fixtures/build';
 
 const CharData = ffikit.callbackType('void CharData(void *ud, const char *s, int len)', { lengths: { s: 'len' } });
 ffikit.callbackType('void RawCharData(void *ud, const char *s, int len)');

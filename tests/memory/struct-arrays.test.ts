@@ -1,7 +1,7 @@
 // Arrays of structs through `T *`: copied arrays of objects, zero-copy StructArrays, length contracts, libc poll().
-import * as ffikit from '../ts/index';
-import { fixturePaths } from './fixtures/build';
-import { runChild } from './helpers/child';
+import * as ffikit from '../../ts/index';
+import { fixturePaths } from '../fixtures/build';
+import { runChild } from '../helpers/child';
 
 ffikit.struct('Item', { id: 'int32_t', weight: 'double' });
 ffikit.struct('Vec2', { x: 'double', y: 'double' });
@@ -295,7 +295,7 @@ describe('StructArray GC backstop (child process)', () => {
   it('a forgotten StructArray is freed by GC with one warning naming where it was created', () => {
     const result = runChild(
       `
-      const ffikit = require('./ts/index');
+      const ffikit = require('../ts/index');
       ffikit.struct('Item', { id: 'int32_t', weight: 'double' });
       const warnings = [];
       process.on('warning', (w) => { if (w.code === 'FFIKIT_UNDISPOSED') warnings.push(w.message); });

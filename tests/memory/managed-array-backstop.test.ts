@@ -1,12 +1,12 @@
 // ManagedArray's FinalizationRegistry backstop: forgotten arrays are freed by GC, with one warning per site (child processes).
-import { childPool } from './helpers/child-pool';
+import { childPool } from '../helpers/child-pool';
 
 const run = childPool(3);
 const gcArgs = { nodeArgs: ['--expose-gc'], timeoutMs: 30000 };
 
 /** Child prelude: the reference library, a warning log, and `collect()` that forces GC until nothing is live. */
 const prelude = `
-const ffikit = require('./ts/index');
+const ffikit = require('../ts/index');
 const ref = ffikit.reference();
 const native = { alloc: ref.fn.create_array, free: ref.fn.free_array };
 const warnings = [];
