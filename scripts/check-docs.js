@@ -12,6 +12,7 @@
 // declarations such as `declare const data: Float64Array;`), so the block shown stays short.
 
 const { spawnSync } = require('node:child_process');
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -80,7 +81,9 @@ function codeBlocks(text) {
 
 /** Writes the ts blocks as modules under build/docs-check and type-checks them; returns error strings. */
 function checkTypes(root, files) {
-  const outDir = path.join(repo, 'build', 'docs-check');
+  // one directory per root, so a test's fixture docs never clobber a concurrent check of the real ones
+  const tag = root === repo ? 'repo' : crypto.createHash('sha256').update(root).digest('hex').slice(0, 12);
+  const outDir = path.join(repo, 'build', 'docs-check', tag);
   fs.rmSync(outDir, { recursive: true, force: true });
   fs.mkdirSync(outDir, { recursive: true });
   const origin = new Map(); // generated file -> { md, line, preludeLines }
@@ -134,8 +137,9 @@ function checkTypes(root, files) {
 
 /** remark-validate-links over the same files: missing files and headings are errors (--frail). */
 function checkLinks(root, files) {
-  const cli = require.resolve('remark-cli/cli.js');
-  const plugin = require.resolve('remark-validate-links');
+  // both packages are ESM with an exports map that hides these files from require.resolve
+  const cli = path.join(repo, 'node_modules', 'remark-cli', 'cli.js');
+  const plugin = path.join(repo, 'node_modules', 'remark-validate-links', 'index.js');
   const r = spawnSync(
     process.execPath,
     [cli, '--no-stdout', '--frail', '--quiet', '--no-color', '--no-config', '--no-ignore', '--use', `${plugin}=repository:false`, ...files],
