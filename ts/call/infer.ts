@@ -31,6 +31,7 @@ declare const kAlias: unique symbol;
  * return `sqlite3 *` are typed with `Handle<'sqlite3'>`, so a handle of another type does not compile.
  */
 export interface Opaque {
+  /** @internal Type-level brand. */
   readonly [kOpaque]: true;
 }
 
@@ -39,6 +40,7 @@ export interface Opaque {
  * pointer typedefs too: `Alias<'struct XML_ParserStruct *'>`): prototypes see what it names.
  */
 export interface Alias<S extends string> {
+  /** @internal Type-level only: what the typedef names. */
   readonly [kAlias]: S;
 }
 
@@ -310,10 +312,15 @@ export type ParsePrototype<S extends string> =
       ? HW['length'] extends 0 | 1
         ? never
         : {
+            /** The C function name. */
             name: Last<HW>;
+            /** The JS parameter types, in order. */
             params: ParamList<Params>;
+            /** The parameter names, in order. */
             names: ParamNames<Params>;
+            /** The JS result type. */
             result: ResultType<AnalyzeWords<Init<HW>>>;
+            /** Whether the prototype ends with `...`. */
             variadic: IsVariadic<Params>;
           }
       : never
@@ -436,7 +443,9 @@ export type BindSpec = Record<
   string,
   | string
   | (FunctionSpec & {
+      /** How the result is checked: an errorCodes table, a policy name or a function. */
       readonly errcheck?: ErrorCodeTable | ErrcheckPolicy | ErrcheckFunction;
+      /** Array contracts per pointer parameter name. */
       readonly arrays?: Readonly<Record<string, ArrayContract>>;
     })
 >;
@@ -445,11 +454,24 @@ export type BindSpec = Record<
 export type Bound<S> = {
   readonly [K in keyof S]: S[K] extends string
     ? FunctionOf<S[K], undefined>
-    : S[K] extends { readonly fn: infer P extends string }
+    : S[K] extends {
+          /** The spec object's prototype string. */
+          readonly fn: infer P extends string;
+        }
       ? FunctionOf<
           P,
-          S[K] extends { readonly errcheck: infer E } ? E : undefined,
-          S[K] extends { readonly arrays: infer A } ? A : undefined
+          S[K] extends {
+            /** The spec object's errcheck. */
+            readonly errcheck: infer E;
+          }
+            ? E
+            : undefined,
+          S[K] extends {
+            /** The spec object's array contracts. */
+            readonly arrays: infer A;
+          }
+            ? A
+            : undefined
         >
       : never;
 };
