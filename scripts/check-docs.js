@@ -1,7 +1,7 @@
 // Checks the docs: type-checks every ```ts block of README.md and docs/**/*.md against the package, validates relative links and heading anchors (remark-validate-links), and runs ```sh run blocks.
 'use strict';
 
-// Usage: node scripts/check-docs.js [--root dir] [--skip types|links|run]...
+// Usage: node scripts/check-docs.js [--root dir] [--skip types|links|run]...   (README.md must stay within 8 KB)
 //
 // Markers, in a block's info string:
 //   ```ts            a module, type-checked with `import ... from 'ffikit'` mapped to ts/index.ts
@@ -19,6 +19,7 @@ const path = require('node:path');
 const ts = require('typescript');
 
 const repo = path.resolve(__dirname, '..');
+const README_MAX_BYTES = 8 * 1024;
 
 function parseArgs(argv) {
   const opts = { root: repo, skip: new Set() };
@@ -172,6 +173,13 @@ function main() {
   const opts = parseArgs(process.argv.slice(2));
   const files = markdownFiles(opts.root);
   const errors = [];
+  // the README is the overview; details belong in docs/ (see docs/development.md#documentation)
+  const readme = path.join(opts.root, 'README.md');
+  if (fs.existsSync(readme) && fs.statSync(readme).size > README_MAX_BYTES) {
+    errors.push(
+      `README.md: expected at most ${README_MAX_BYTES} bytes, got ${fs.statSync(readme).size}. Move details into a guide in docs/.`,
+    );
+  }
   if (!opts.skip.has('types')) {
     const t = checkTypes(opts.root, files);
     console.log(`check-docs: ${t.count} ts blocks type-checked`);

@@ -97,6 +97,12 @@ describe('scripts/check-docs.js', () => {
     expect(r.out).toMatch(/Cannot find heading for `#no-such-heading`/);
   });
 
+  it('fails on a README over 8 KB', () => {
+    const r = check(root(`${GOOD}\n\n${'Too long. '.repeat(900)}`), 'types', 'run');
+    expect(r.status).toBe(1);
+    expect(r.out).toMatch(/README\.md: expected at most 8192 bytes, got \d+\. Move details into a guide in docs\//);
+  });
+
   it('fails when a runnable shell block exits non-zero', () => {
     const r = check(root(GOOD.replace('test -f README.md && echo ran', 'test -f NOPE.md')), 'types', 'links');
     expect(r.status).toBe(1);
