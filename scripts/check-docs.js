@@ -120,8 +120,11 @@ function checkTypes(root, files) {
     noUnusedParameters: false,
   };
   const program = ts.createProgram([...origin.keys()], options);
+  const diagnostics = ts.getPreEmitDiagnostics(program);
+  // keep the real docs' modules for debugging; a fixture root's are of no use afterwards
+  if (root !== repo) fs.rmSync(outDir, { recursive: true, force: true });
   const errors = [];
-  for (const d of ts.getPreEmitDiagnostics(program)) {
+  for (const d of diagnostics) {
     const message = ts.flattenDiagnosticMessageText(d.messageText, '\n');
     const where = d.file ? origin.get(path.resolve(d.file.fileName)) : undefined;
     if (d.file && where) {
