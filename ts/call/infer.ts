@@ -44,6 +44,7 @@ type Flat<T> = { [K in keyof T]: T[K] };
  * return `sqlite3 *` are typed with `Handle<'sqlite3'>`, so a handle of another type does not compile.
  */
 export interface Opaque {
+  /** @internal Type-level brand. */
   readonly [kOpaque]: true;
 }
 
@@ -52,6 +53,7 @@ export interface Opaque {
  * pointer typedefs too: `Alias<'struct XML_ParserStruct *'>`): prototypes see what it names.
  */
 export interface Alias<S extends string> {
+  /** @internal Type-level only: what the typedef names. */
   readonly [kAlias]: S;
 }
 
@@ -328,10 +330,15 @@ export type ParsePrototype<S extends string> =
       ? HW['length'] extends 0 | 1
         ? never
         : {
+            /** The C function name. */
             name: Last<HW>;
+            /** The JS parameter types, in order. */
             params: ParamList<Params>;
+            /** The parameter names, in order. */
             names: ParamNames<Params>;
+            /** The JS result type. */
             result: ResultType<AnalyzeWords<Init<HW>>>;
+            /** Whether the prototype ends with `...`. */
             variadic: IsVariadic<Params>;
           }
       : never
@@ -454,7 +461,9 @@ export type BindSpec = Record<
   string,
   | string
   | (FunctionSpec & {
+      /** How the result is checked: an errorCodes table, a policy name or a function. */
       readonly errcheck?: ErrorCodeTable | ErrcheckPolicy | ErrcheckFunction;
+      /** Array contracts per pointer parameter name. */
       readonly arrays?: Readonly<Record<string, ArrayContract>>;
     })
 >;
@@ -463,11 +472,24 @@ export type BindSpec = Record<
 export type Bound<S> = {
   readonly [K in keyof S]: S[K] extends string
     ? FunctionOf<S[K], undefined>
-    : S[K] extends { readonly fn: infer P extends string }
+    : S[K] extends {
+          /** The spec object's prototype string. */
+          readonly fn: infer P extends string;
+        }
       ? FunctionOf<
           P,
-          S[K] extends { readonly errcheck: infer E } ? E : undefined,
-          S[K] extends { readonly arrays: infer A } ? A : undefined
+          S[K] extends {
+            /** The spec object's errcheck. */
+            readonly errcheck: infer E;
+          }
+            ? E
+            : undefined,
+          S[K] extends {
+            /** The spec object's array contracts. */
+            readonly arrays: infer A;
+          }
+            ? A
+            : undefined
         >
       : never;
 };

@@ -204,6 +204,7 @@ export class RegisteredCallback extends EventEmitter implements Disposable {
     native.unregisterCallback(ptr);
   }
 
+  /** Same as {@link RegisteredCallback.dispose} without options: for `using`. */
   [Symbol.dispose](): void {
     this.dispose();
   }

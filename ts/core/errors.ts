@@ -18,6 +18,7 @@ export class FfikitError extends Error {
     this.code = code;
   }
 
+  /** The class name (`'NativeError'`, `'ArgumentError'`, ...), as stack traces show it. */
   override get name(): string {
     return this.constructor.name;
   }

@@ -7,15 +7,25 @@ export type DType = 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' |
 
 /** The typed array holding elements of a dtype. */
 export type TypedArrayOf<D extends DType> = {
+  /** `int8` elements. */
   int8: Int8Array;
+  /** `uint8` elements. */
   uint8: Uint8Array;
+  /** `int16` elements. */
   int16: Int16Array;
+  /** `uint16` elements. */
   uint16: Uint16Array;
+  /** `int32` elements. */
   int32: Int32Array;
+  /** `uint32` elements. */
   uint32: Uint32Array;
+  /** `int64` elements. */
   int64: BigInt64Array;
+  /** `uint64` elements. */
   uint64: BigUint64Array;
+  /** `float32` elements. */
   float32: Float32Array;
+  /** `float64` elements. */
   float64: Float64Array;
 }[D];
 

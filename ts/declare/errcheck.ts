@@ -65,7 +65,10 @@ export type ErrorCodes<
   OK extends readonly number[] = readonly [0],
 > = ErrorCodeTable & {
   readonly [K in keyof T]: number;
-} & { readonly [kOkType]?: OK };
+} & {
+  /** @internal Type-level only: the success statuses. */
+  readonly [kOkType]?: OK;
+};
 
 /**
  * Declares a library's status codes. Status 0 means success unless `ok` lists the successful values.
@@ -81,7 +84,16 @@ export function errorCodes<
   const N extends string,
   const M extends Readonly<Record<string, number>>,
   const OK extends readonly (keyof M & string)[],
->(table: Enumeration<N, M>, options: { ok: OK }): ErrorCodes<M, readonly number[] & { length: OK['length'] }>;
+>(
+  table: Enumeration<N, M>,
+  options: { ok: OK },
+): ErrorCodes<
+  M,
+  readonly number[] & {
+    /** @internal Type-level only: how many success statuses there are. */
+    length: OK['length'];
+  }
+>;
 export function errorCodes<const T extends Record<string, ErrorTableEntry>, const OK extends readonly number[] = readonly [0]>(
   table: T,
   options?: { ok?: OK },

@@ -14,7 +14,10 @@ export { CType, clearNamedTypes, namedType, type TypeKind } from './type-registr
 declare const kPrototype: unique symbol;
 
 /** A callback type; its prototype string is kept at the type level to type the JS functions. */
-export type CallbackType<P extends string = string> = CType & { readonly [kPrototype]?: P };
+export type CallbackType<P extends string = string> = CType & {
+  /** @internal Type-level only: the prototype string. */
+  readonly [kPrototype]?: P;
+};
 
 /** A type reference accepted wherever ffikit takes a type: a C spelling or a {@link CType}. */
 export type TypeSpec = string | CType;
@@ -402,7 +405,12 @@ export type Enumeration<
   F extends boolean = boolean,
 > = {
   readonly [K in keyof M]: M[K];
-} & { readonly [kEnumeration]: N; readonly [kFlags]?: F };
+} & {
+  /** @internal Type-level brand: the enumeration's C name. */
+  readonly [kEnumeration]: N;
+  /** @internal Type-level only: whether it was declared with `{ flags: true }`. */
+  readonly [kFlags]?: F;
+};
 
 /** @internal The CType behind an enumeration object, or undefined for anything else. */
 export function enumerationType(value: unknown): CType | undefined {

@@ -39,9 +39,11 @@ export interface CTypeExtra {
 export class CType {
   /** The name prototypes use (`'Point'`), or a generated one for anonymous types. */
   readonly name: string;
+  /** What it is: `'struct'`, `'opaque'`, `'pointer'`, `'alias'`, `'enum'`, `'callback'`, ... */
   readonly kind: TypeKind;
   /** Size in bytes (`sizeof`). Opaque types report 0. */
   readonly size: number;
+  /** Alignment in bytes (`alignof`). Opaque types report 0. */
   readonly alignment: number;
   /** For aliases of primitives and for enums: the primitive (the enum's underlying integer type). */
   readonly prim?: Primitive;
@@ -80,6 +82,7 @@ export class CType {
     Object.freeze(this);
   }
 
+  /** The type's name, as prototypes use it. */
   toString(): string {
     return this.name;
   }

@@ -15,7 +15,14 @@ import { reference } from '../reference/reference';
 import { typesFor, type WireType } from './type-shipping';
 
 /** Which library the workers load: a path (resolved like `ffikit.load`) or the bundled reference library. */
-export type ExecutorLibrary = string | { readonly reference: true; readonly path?: string };
+export type ExecutorLibrary =
+  | string
+  | {
+      /** Load the bundled reference library, resolved as `ffikit.reference()` resolves it. */
+      readonly reference: true;
+      /** A build of the reference library's ABI to load instead. */
+      readonly path?: string;
+    };
 
 /** Options of {@link ThreadPoolExecutor} and {@link ProcessPoolExecutor}. */
 export interface ExecutorOptions<S extends BindSpec = BindSpec> {

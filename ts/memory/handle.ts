@@ -146,6 +146,7 @@ export class Handle<T extends string = string> implements Disposable {
     }
   }
 
+  /** Same as {@link Handle.dispose}: for `using`. */
   [Symbol.dispose](): void {
     this.dispose();
   }
@@ -167,6 +168,7 @@ export class Handle<T extends string = string> implements Disposable {
     if (byAddress?.get(handle.#pointer)?.deref() === handle) byAddress.delete(handle.#pointer);
   }
 
+  /** How `util.inspect` and `console.log` show it: `Handle<sqlite3>(0x...)`. */
   [inspect.custom](): string {
     return `Handle<${this.type}>(0x${this.#pointer.toString(16)})${this.#held.freed ? ' <disposed>' : ''}`;
   }

@@ -226,6 +226,7 @@ export class ManagedArray<D extends DType = DType> implements Disposable {
     this.#maybeFree();
   }
 
+  /** Same as {@link ManagedArray.dispose}: for `using`. */
   [Symbol.dispose](): void {
     this.dispose();
   }
@@ -252,6 +253,7 @@ export class ManagedArray<D extends DType = DType> implements Disposable {
     return true;
   }
 
+  /** How `util.inspect` and `console.log` show it: `ManagedArray(float64, 1000)`. */
   [inspect.custom](): string {
     return `ManagedArray(${this.#dtype}, ${this.#length})${this.#disposed ? ' <disposed>' : ''}`;
   }

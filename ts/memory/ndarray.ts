@@ -274,6 +274,7 @@ export interface NDArrayConstructor {
     shape?: readonly number[],
     options?: { strides?: readonly number[]; offset?: number; readonly?: boolean },
   ): NDArrayImpl<DTypeOfArray<T>>;
+  /** The class's prototype (so `instanceof NDArray` works). */
   readonly prototype: NDArrayImpl;
   /** Builds a C-contiguous array from nested arrays (all rows the same length). */
   from<D extends DType>(nested: NestedArray<ElementOf<D>>, dtype: D): NDArrayImpl<D>;
@@ -286,4 +287,8 @@ export interface NDArrayConstructor {
 /** An n-dimensional view of a typed array; see {@link NDArrayConstructor}. */
 export type NDArray<D extends DType = DType> = NDArrayImpl<D>;
 // One class at run time (instanceof works); the constructor type adds dtype inference from `data`.
+/**
+ * Creates n-dimensional views of typed arrays: `new NDArray(data, shape, { strides, offset })` or
+ * `NDArray.from(nested, dtype)`; see {@link NDArrayConstructor}.
+ */
 export const NDArray = NDArrayImpl as unknown as NDArrayConstructor;

@@ -45,6 +45,7 @@ export class EventSource implements AsyncDisposable {
     return stopping;
   }
 
+  /** Same as {@link EventSource.stop}: for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.stop();
   }

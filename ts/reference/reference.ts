@@ -236,7 +236,12 @@ export class ReferenceLibrary implements Disposable {
   }
 
   /** The singleton's call count and running total. */
-  processorStats(): { calls: number; total: number } {
+  processorStats(): {
+    /** Successful `thread_safe_process()` calls since load or the last reset. */
+    calls: number;
+    /** The sum of all elements those calls were given. */
+    total: number;
+  } {
     const calls: [number | bigint] = [0];
     const total: [number] = [0];
     this.fn.ffikit_processor_stats(calls, total);
@@ -319,6 +324,7 @@ export class ReferenceLibrary implements Disposable {
     this.library.close();
   }
 
+  /** Same as {@link ReferenceLibrary.close}: for `using`. */
   [Symbol.dispose](): void {
     this.close();
   }

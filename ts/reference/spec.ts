@@ -5,12 +5,19 @@ import type { Bound } from '../call/infer';
 
 /** The reference library's status codes (mirrors the X-macro table in `ffikit_ref.h`). */
 export const ReferenceErrorCodes = errorCodes({
+  /** 0: success. */
   SUCCESS: [0, 'Success'],
+  /** -1: a required pointer was NULL. */
   ERR_NULL_POINTER: [-1, 'Null pointer error'],
+  /** -2: a size or length was 0 or too large. */
   ERR_INVALID_SIZE: [-2, 'Invalid size error'],
+  /** -3: an allocation failed. */
   ERR_OUT_OF_MEMORY: [-3, 'Out of memory error'],
+  /** -4: another argument was out of range. */
   ERR_INVALID_ARGUMENT: [-4, 'Invalid argument'],
+  /** -5: the operation was cancelled. */
   ERR_CANCELLED: [-5, 'Operation cancelled'],
+  /** -99: an unexpected internal failure (an exception caught at the ABI boundary). */
   ERR_INTERNAL: [-99, 'Internal error'],
 });
 
