@@ -1,6 +1,6 @@
 // The bad-input set for memory, arrays, callbacks and types: each case in its own child process.
 import { childPool } from './helpers/child-pool';
-import { parseProbe, probeSnippet } from './helpers/error-probe';
+import { expectBadCase, type BadCase } from './helpers/error-probe';
 
 const ARG = ['ArgumentError', 'ERR_FFIKIT_ARG'] as const;
 const DECL = ['DeclarationError', 'ERR_FFIKIT_DECLARATION'] as const;
@@ -8,15 +8,6 @@ const DISPOSED = ['DisposedError', 'ERR_FFIKIT_DISPOSED'] as const;
 const CLOSED = ['ClosedError', 'ERR_FFIKIT_CLOSED'] as const;
 const CALLBACK = ['CallbackError', 'ERR_FFIKIT_CALLBACK'] as const;
 const UNSUPPORTED = ['UnsupportedError', 'ERR_FFIKIT_UNSUPPORTED'] as const;
-
-interface BadCase {
-  name: string;
-  setup?: string;
-  body: string;
-  async?: boolean;
-  error: readonly [string, string];
-  words: string[];
-}
 
 // The reference library bound with contracts (ref.fn) plus the raw allocator pair.
 const REF = `
@@ -216,15 +207,6 @@ const run = childPool(2);
 
 describe('bad input (memory, arrays, callbacks, types): each case in its own process', () => {
   it.concurrent.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
-    const res = await run(probeSnippet(c.setup ?? REF, c.body, c.async === true));
-    const report = parseProbe(res);
-    expect({ status: res.status, signal: res.signal }).toEqual({ status: 0, signal: null });
-    expect({ name: report.name, code: report.code, isFfikitError: report.isFfikitError, sync: report.sync }).toEqual({
-      name: c.error[0],
-      code: c.error[1],
-      isFfikitError: true,
-      sync: c.async !== true,
-    });
-    for (const word of c.words) expect(report.message).toContain(word);
+    await expectBadCase(run, c, REF);
   });
 });

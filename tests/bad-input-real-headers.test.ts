@@ -1,21 +1,12 @@
 // The bad-input set for real-header shapes (handles, enumerations, variadics, minLength/leadingDim, _Nonnull): each case in its own child process.
 import { childPool } from './helpers/child-pool';
-import { parseProbe, probeSnippet } from './helpers/error-probe';
+import { expectBadCase, type BadCase } from './helpers/error-probe';
 
 const ARG = ['ArgumentError', 'ERR_FFIKIT_ARG'] as const;
 const DECL = ['DeclarationError', 'ERR_FFIKIT_DECLARATION'] as const;
 const DISPOSED = ['DisposedError', 'ERR_FFIKIT_DISPOSED'] as const;
 const NATIVE = ['NativeError', 'ERR_FFIKIT_NATIVE'] as const;
 const UNSUPPORTED = ['UnsupportedError', 'ERR_FFIKIT_UNSUPPORTED'] as const;
-
-interface BadCase {
-  name: string;
-  setup: string;
-  body: string;
-  async?: boolean;
-  error: readonly [cls: string, code: string];
-  words: string[];
-}
 
 const SQLITE = `
 ffikit.opaque('sqlite3'); ffikit.opaque('sqlite3_stmt');
@@ -331,15 +322,6 @@ describe('bad input for real-header shapes: each case in its own process', () =>
   });
 
   it.concurrent.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
-    const res = await run(probeSnippet(c.setup, c.body, c.async === true), {});
-    const report = parseProbe(res);
-    expect({ status: res.status, signal: res.signal }).toEqual({ status: 0, signal: null });
-    expect({ name: report.name, code: report.code, isFfikitError: report.isFfikitError, sync: report.sync }).toEqual({
-      name: c.error[0],
-      code: c.error[1],
-      isFfikitError: true,
-      sync: c.async !== true,
-    });
-    for (const word of c.words) expect(report.message).toContain(word);
+    await expectBadCase(run, c, '');
   });
 });

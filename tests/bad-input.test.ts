@@ -7,7 +7,7 @@ import * as path from 'node:path';
 
 import { ROOT } from './helpers/child';
 import { childPool } from './helpers/child-pool';
-import { parseProbe, probeSnippet } from './helpers/error-probe';
+import { expectBadCase, parseProbe, probeSnippet, type BadCase as SharedBadCase } from './helpers/error-probe';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const fx = require('./fixtures/build').fixturePaths() as Record<
@@ -78,19 +78,10 @@ const ARG = ['ArgumentError', 'ERR_FFIKIT_ARG'] as const;
 const DECL = ['DeclarationError', 'ERR_FFIKIT_DECLARATION'] as const;
 const CLOSED = ['ClosedError', 'ERR_FFIKIT_CLOSED'] as const;
 
-interface BadCase {
-  name: string;
-  /** Runs before the bad thing, outside its try/catch (default: the edge fixture bound as `m`). */
-  setup?: string;
-  /** Statements doing the bad thing; for `async` cases, returns the promise of an `.async` call. */
-  body: string;
-  async?: boolean;
-  error: readonly [cls: string, code: string];
+interface BadCase extends SharedBadCase {
   /** For LibraryLoadError: its reason and path. */
   reason?: string;
   path?: string;
-  /** Substrings the message must contain: what was expected and what was got. */
-  words: string[];
 }
 
 const real = (p: string): string => fs.realpathSync(p);
@@ -424,29 +415,12 @@ describe('bad input: each case in its own process', () => {
   });
 
   it.concurrent.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
-    const res = await run(probeSnippet(c.setup ?? EDGE, c.body, c.async === true), { env });
-    const report = parseProbe(res);
-    expect({ status: res.status, signal: res.signal }).toEqual({ status: 0, signal: null });
-    expect({
-      name: report.name,
-      code: report.code,
-      isFfikitError: report.isFfikitError,
-      sync: report.sync,
-      ...(c.async ? { isPromise: report.isPromise } : {}),
-      ...(c.reason !== undefined ? { reason: report.reason } : {}),
-    }).toEqual({
-      name: c.error[0],
-      code: c.error[1],
-      isFfikitError: true,
-      sync: c.async !== true,
-      ...(c.async ? { isPromise: true } : {}),
-      ...(c.reason !== undefined ? { reason: c.reason } : {}),
-    });
+    const report = await expectBadCase(run, c, EDGE, env);
     if (c.reason !== undefined) {
+      expect(report.reason).toBe(c.reason);
       expect(report.path).toBe(c.path);
       expect(report.message).toContain('Possible solutions');
     }
-    for (const word of c.words) expect(report.message).toContain(word);
   });
 
   it.concurrent('a relative path that exists loads, and lib.path is absolute', async () => {

@@ -72,3 +72,41 @@ export function parseProbe(res: ChildResult): ProbeReport {
   }
   return JSON.parse(line.slice(kMarker.length)) as ProbeReport;
 }
+
+/** One bad-input case: a setup, the bad thing, and the typed error it must end in. */
+export interface BadCase {
+  name: string;
+  /** Runs before the bad thing, outside its try/catch. */
+  setup?: string;
+  /** Statements doing the bad thing; for `async` cases, returns the promise of an `.async` call. */
+  body: string;
+  async?: boolean;
+  error: readonly [cls: string, code: string];
+  /** Substrings the message must contain: what was expected and what was got. */
+  words: string[];
+}
+
+/**
+ * Runs one case in its own child process and checks what it ended in: no signal, a clean exit, the
+ * expected FfikitError class and code (thrown, or rejected for `async` cases), every word in the message.
+ * @returns the report, for checks of a case's own (e.g. a load error's reason and path).
+ */
+export async function expectBadCase(
+  run: (code: string, options?: { env?: NodeJS.ProcessEnv }) => Promise<ChildResult>,
+  c: BadCase,
+  defaultSetup: string,
+  env?: NodeJS.ProcessEnv,
+): Promise<ProbeReport> {
+  const res = await run(probeSnippet(c.setup ?? defaultSetup, c.body, c.async === true), env ? { env } : {});
+  const report = parseProbe(res);
+  expect({ status: res.status, signal: res.signal }).toEqual({ status: 0, signal: null });
+  expect({ name: report.name, code: report.code, isFfikitError: report.isFfikitError, sync: report.sync }).toEqual({
+    name: c.error[0],
+    code: c.error[1],
+    isFfikitError: true,
+    sync: c.async !== true,
+  });
+  if (c.async) expect(report.isPromise).toBe(true);
+  for (const word of c.words) expect(report.message).toContain(word);
+  return report;
+}
