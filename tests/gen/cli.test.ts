@@ -25,8 +25,8 @@ beforeAll(() => {
 
 it('-o out.js writes CommonJS with out.d.ts beside it; --verify checks layouts', () => {
   const r = gen([HEADER, '--lib', LIB, '-o', path.join(OUT, 'shapes.js'), '--verify']);
-  expect(r.stderr).toContain("ffikit gen --verify: 4 structs, 13 fields match the C compiler's layout.");
-  expect(r.stderr).toContain('ffikit gen: shapes.h: 10 of 11 functions bound');
+  expect(r.stderr).toContain("ffikit gen --verify: 8 structs, 17 fields match the C compiler's layout.");
+  expect(r.stderr).toContain('ffikit gen: shapes.h: 16 of 16 functions bound');
   expect(r.status).toBe(0);
   expect(fs.readFileSync(path.join(OUT, 'shapes.js'), 'utf8')).toContain("const ffikit = require('ffikit');");
   expect(fs.readFileSync(path.join(OUT, 'shapes.d.ts'), 'utf8')).toContain(
@@ -38,15 +38,15 @@ it('--report prints the report as JSON, skips included', () => {
   const r = gen([HEADER, '--lib', LIB, '--report']);
   expect(r.status).toBe(0);
   const report = JSON.parse(r.stdout) as { functions: unknown; skipped: Array<{ name: string }> };
-  expect(report.functions).toEqual({ declared: 11, exported: 11, bound: 10 });
-  expect(report.skipped.map((s) => s.name)).toEqual(expect.arrayContaining(['Value', 'Bits', 'shapes_value']));
+  expect(report.functions).toEqual({ declared: 16, exported: 16, bound: 16 });
+  expect(report.skipped.map((s) => s.name)).toEqual(expect.arrayContaining(['BitUnion', 'UnnamedBits', 'SHAPES_CALL']));
 });
 
 it('--check passes when every bound symbol is exported, and lists the missing ones with near names otherwise', () => {
   const out = path.join(OUT, 'shapes.ts');
   expect(gen([HEADER, '--lib', LIB, '-o', out]).status).toBe(0);
   const ok = gen(['--check', out, '--lib', LIB]);
-  expect(ok.stdout).toContain('all 10 functions bound by');
+  expect(ok.stdout).toContain('all 16 functions bound by');
   expect(ok.status).toBe(0);
   // A library without them: the C library has none of the shapes_* functions.
   fs.writeFileSync(path.join(OUT, 'typo.ts'), "    strlenn: 'size_t strlenn(const char *s)',\n");

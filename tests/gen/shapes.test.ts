@@ -79,18 +79,55 @@ describe('what is emitted', () => {
     expect(ts.source).toMatch(/\/\*\*\n {5}\* Creates a canvas; never returns NULL\.\n {5}\*\/\n {4}shapes_canvas_new:/);
   });
 
-  it('reports unions and bitfields as skipped with the reason, and what used them', () => {
-    const reasons = Object.fromEntries(ts.report.skipped.map((s) => [s.name, s.reason]));
-    expect(reasons.Value).toMatch(/^unions: not yet supported by this generator/);
-    expect(reasons.Bits).toMatch(/bitfields are not yet supported by this generator/);
-    expect(reasons.shapes_value).toMatch(/'Value' is opaque or cannot be laid out, and is passed by value/);
-    expect(reasons.SHAPES_CALL).toBe('function-like macro that does more than rename a function');
-    expect(ts.source).toContain(`// Skipped declarations (${ts.report.skipped.length}):`);
-    expect(ts.report.functions).toEqual({ declared: 11, exported: 11, bound: 10 });
+  it('declares unions (by value, as struct members, anonymous) and bitfield members as type:width', () => {
+    expect(ts.source).toContain("export const Value = ffikit.union('Value', { i: 'int', d: 'double' });");
+    expect(ts.source).toContain("ffikit.union('Tagged_1', { f: 'float', u: 'uint32_t' })");
+    expect(ts.source).toContain("ffikit.union('shape_raw', { bytes: ffikit.array('uint8_t', 4), word: 'int32_t' })");
+    expect(ts.source).toContain("ffikit.struct('Tagged', { kind: 'int', value: 'Value', __anonymous1: 'Tagged_1', raw: 'shape_raw' })");
+    // An enum-typed field is stored as GCC stores it: unsigned int when no member is negative.
+    expect(ts.source).toContain(
+      "ffikit.struct('Bits', { flag: 'unsigned int:1', rest: 'unsigned int:7', level: 'int:4', __anonymous1: 'unsigned int:0', kind: 'unsigned int:2', on: '_Bool:1', tail: 'uint8_t', wide: 'uint64_t:40' })",
+    );
+    expect(ts.source).toContain("shapes_value_of: 'Value shapes_value_of(double d)'");
+    expect(ts.source).toContain("shapes_bits_make: 'Bits shapes_bits_make(int level)'");
   });
 
-  it('lays out the structs as the C compiler does, packed ones included', () => {
-    expect(verifyLayouts(HEADER, ts.typeCode, ts.structs).structs).toBe(ts.structs.length);
+  it('reports the records ffikit cannot lay out as skipped with the reason, declared opaque', () => {
+    const reasons = Object.fromEntries(ts.report.skipped.map((s) => [s.name, s.reason]));
+    expect(reasons.BitUnion).toBe(
+      "bitfield member 'a': ffikit.union has no bitfield members; declared opaque (usable through pointers only)",
+    );
+    expect(reasons.UnnamedBits).toBe(
+      'an unnamed 5-bit bitfield: ffikit has no unnamed padding bits; declared opaque (usable through pointers only)',
+    );
+    expect(ts.source).toContain("export const BitUnion = ffikit.opaque('BitUnion');");
+    expect(reasons.SHAPES_CALL).toBe('function-like macro that does more than rename a function');
+    expect(ts.report.skipped.map((s) => s.name).sort()).toEqual(['BitUnion', 'SHAPES_CALL', 'UnnamedBits']);
+    expect(ts.source).toContain(`// Skipped declarations (${ts.report.skipped.length}):`);
+    expect(ts.report.functions).toEqual({ declared: 16, exported: 16, bound: 16 });
+  });
+
+  it('lays out structs, unions and bitfields as the C compiler does, packed ones included', () => {
+    expect(ts.structs.map((s) => s.name)).toEqual(expect.arrayContaining(['Value', 'shape_raw', 'Tagged', 'Bits']));
+    const v = verifyLayouts(HEADER, ts.typeCode, ts.structs);
+    expect(v).toEqual({ structs: ts.structs.length, fields: 17, bitfields: 6 });
+  });
+
+  it('--verify names a bitfield whose bits ffikit places differently from the C compiler', () => {
+    const header = path.join(OUT, 'swapped.h');
+    fs.writeFileSync(header, 'typedef struct { unsigned a : 3; unsigned b : 5; } SwappedBits;\n');
+    const code = ["ffikit.struct('SwappedBits', { a: 'unsigned int:5', b: 'unsigned int:3' })"];
+    const e = (() => {
+      try {
+        return verifyLayouts(header, code, [{ name: 'SwappedBits', cName: 'SwappedBits', fields: [], bitfields: ['a', 'b'] }]);
+      } catch (x) {
+        return x;
+      }
+    })();
+    expect(e).toBeInstanceOf(GenError);
+    expect((e as GenError).message).toBe(
+      'ffikit gen --verify: SwappedBits.a: expected bitfield at bit 0, 3 bits wide (the C compiler), got bit 0, 5 bits wide (ffikit). Report the header; pass -D options matching how the library was built.',
+    );
   });
 
   it('suggests disposes for new/free pairs without applying it', () => {
@@ -103,7 +140,7 @@ describe('what is emitted', () => {
   it('parses the header without a preprocessor (--no-cpp) and still binds what macros do not hide', async () => {
     const raw = await generate(HEADER, { lib: LIB, compiler: false });
     expect(raw.report.preprocessor).toBeNull();
-    expect(raw.report.functions.bound).toBe(10);
+    expect(raw.report.functions.bound).toBe(16);
     expect(raw.source).toContain("shapes_area: 'double shapes_area(_Nonnull const Shape *s)'");
   });
 });
@@ -129,6 +166,33 @@ describe('the generated module at run time', () => {
       console.log(JSON.stringify(out));`);
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout)).toEqual([5, 5, 9, 12, 640, 'canvas', 'ERR_FFIKIT_ARG', 'ERR_FFIKIT_ARG', 1, 6, 7, '4/2.5']);
+  });
+
+  it('passes unions and bitfield structs in and out by value and by pointer', () => {
+    const r = runChild(`
+      const f = require('./build/gen-test/shapes/shapes.js').load();
+      const out = [];
+      out.push(f.shapes_value({ i: 42 }), f.shapes_value_of(2.5).d);
+      const t = f.shapes_tagged_make(1, 0.5);
+      out.push(t.kind, t.value.d, t.__anonymous1.f, t.raw.word, Array.from(t.raw.bytes));
+      out.push(f.shapes_tagged_sum({ kind: 0, value: { i: 3 }, __anonymous1: { f: 0.25 }, raw: { bytes: new Uint8Array([1, 0, 0, 4]) } }));
+      // A union read back has every member; going in, C reads the one set.
+      out.push(f.shapes_tagged_sum({ ...t, value: { d: t.value.d }, __anonymous1: { f: t.__anonymous1.f }, raw: { word: t.raw.word } }));
+      const b = f.shapes_bits_make(-3);
+      out.push(b, f.shapes_bits_sum(b));
+      out.push(f.shapes_bits_sum({ flag: 0, rest: 127, level: 7, kind: 3, on: false, tail: 1, wide: 2n ** 40n - 1n }));
+      try { f.shapes_bits_sum({ ...b, level: 8 }); } catch (e) { out.push(e.code, e.message); }
+      console.log(JSON.stringify(out, (k, v) => (typeof v === 'bigint' ? String(v) : v)));`);
+    expect(r.stderr).toBe('');
+    const [i, d, kind, vd, f, word, bytes, sum1, sum2, bits, bitsSum, maxSum, code, message] = JSON.parse(r.stdout) as unknown[];
+    expect([i, d, kind, vd, f, word, bytes]).toEqual([42, 2.5, 1, 0.5, 1, 0x04000002, [2, 0, 0, 4]]);
+    expect([sum1, sum2]).toEqual([3 + 0.25 + 1 + 4, 0.5 + 1 + 2 + 4]);
+    // The zero-width field is not a member; a 40-bit field comes back as a number.
+    expect(bits).toEqual({ flag: 1, rest: 100, level: -3, kind: 2, on: true, tail: 200, wide: 0xabcdef1234 });
+    expect(bitsSum).toBe(1 + 100 - 3 + 2 + 1 + 200 + 0xabcdef1234);
+    expect(maxSum).toBe(127 + 7 + 3 + 1 + 2 ** 40 - 1);
+    expect(code).toBe('ERR_FFIKIT_ARG');
+    expect(message).toContain("'b.level'");
   });
 
   it('applies an annotations file: _Out_, disposes, errcheck', async () => {

@@ -250,7 +250,8 @@ class Walker {
         continue;
       }
       for (const d of declarators) {
-        const fieldName = declaratorName(d) ?? `__field${fields.length}`;
+        // An unnamed bitfield (`unsigned : 0;`) is padding: named like the other unnamed members.
+        const fieldName = declaratorName(d) || (bits !== undefined ? `__anonymous${++unnamed}` : `__field${fields.length}`);
         const base = this.typeOf(typeNode, `${name}_${fieldName}`, undefined, isConst(f));
         const { type } = this.declarator(d, base, `${name}_${fieldName}`);
         fields.push({ name: fieldName, type, bits });

@@ -59,7 +59,12 @@ export interface GenResult {
   readonly declarations: string | undefined;
   readonly report: GenReport;
   /** Structs declared, with their C spelling and members, for {@link verifyLayouts}. */
-  readonly structs: ReadonlyArray<{ readonly name: string; readonly cName: string; readonly fields: readonly string[] }>;
+  readonly structs: ReadonlyArray<{
+    readonly name: string;
+    readonly cName: string;
+    readonly fields: readonly string[];
+    readonly bitfields?: readonly string[];
+  }>;
   /** The type declarations as `ffikit.*(...)` expressions, in order, for {@link verifyLayouts}. */
   readonly typeCode: readonly string[];
 }
@@ -179,7 +184,9 @@ export async function generate(header: string, options: GenOptions = {}): Promis
     suggestions: suggestAnnotations(functions.map((f) => f.symbol)),
   };
   const structs = lowering.types.flatMap((t) =>
-    t.kind === 'struct' && t.cName !== undefined ? [{ name: t.name, cName: t.cName, fields: t.fields ?? [] }] : [],
+    (t.kind === 'struct' || t.kind === 'union') && t.cName !== undefined
+      ? [{ name: t.name, cName: t.cName, fields: t.fields ?? [], bitfields: t.bitfields ?? [] }]
+      : [],
   );
   return { source: rendered.source, declarations: rendered.declarations, report, structs, typeCode: lowering.types.map((t) => t.code) };
 }

@@ -10,7 +10,7 @@ import type { CFunction, CFunctionType, CRecord, CTranslationUnit, CTypeRef, Ski
 /** One type declaration of the generated module, in the order it must run. */
 export interface TypeDecl {
   readonly name: string;
-  readonly kind: 'struct' | 'opaque' | 'enum' | 'callback' | 'alias';
+  readonly kind: 'struct' | 'union' | 'opaque' | 'enum' | 'callback' | 'alias';
   /** JS expression declaring it (uses the `ffikit` namespace). */
   readonly code: string;
   readonly doc: string | undefined;
@@ -18,8 +18,10 @@ export interface TypeDecl {
   readonly members?: ReadonlyArray<readonly [string, number]>;
   /** For callbacks: the prototype. */
   readonly prototype?: string;
-  /** For structs: the C members, for --verify. */
+  /** For structs: the C members whose offsets --verify compares (not bitfields; none for unions). */
   readonly fields?: readonly string[];
+  /** For structs: the named bitfield members, whose bit positions --verify compares. */
+  readonly bitfields?: readonly string[];
   readonly cName?: string;
 }
 
@@ -172,7 +174,10 @@ export class Lowering {
     this.state.set(name, 'pending');
     const members: string[] = [];
     try {
-      for (const f of r.fields) members.push(`${propertyKey(f.name)}: ${this.member(f.type, `${name}_${f.name}`)}`);
+      for (const f of r.fields) {
+        const type = f.bits === undefined ? this.member(f.type, `${name}_${f.name}`) : this.bitfield(f.name, f.type, f.bits);
+        members.push(`${propertyKey(f.name)}: ${type}`);
+      }
     } catch (error) {
       if (!(error instanceof Unsupported)) throw error;
       // Pointers to it still work: the record becomes opaque.
@@ -182,12 +187,15 @@ export class Lowering {
       return this.opaqueType(tag);
     }
     const options = r.packed === 1 ? ', { packed: true }' : '';
+    const union = r.kind === 'union';
     this.push({
       name,
-      kind: 'struct',
-      code: `ffikit.struct(${q(name)}, { ${members.join(', ')} }${options})`,
+      kind: r.kind,
+      code: `ffikit.${r.kind}(${q(name)}, { ${members.join(', ')} }${options})`,
       doc: r.doc,
-      fields: r.fields.map((f) => f.name),
+      // Union members all sit at offset 0: sizeof and alignof say everything.
+      fields: union ? [] : r.fields.filter((f) => f.bits === undefined).map((f) => f.name),
+      bitfields: r.fields.filter((f) => f.bits !== undefined && f.bits > 0 && !f.name.startsWith('__anonymous')).map((f) => f.name),
       // A member's anonymous struct has no C spelling: its parent's offsets cover it.
       ...(this.canonical.has(tag) ? { cName: name } : r.anonymous ? {} : { cName: `${r.kind} ${tag}` }),
     });
@@ -238,6 +246,22 @@ export class Lowering {
     }
     const code = t.k === 'array' ? this.member(t, name) : q(this.spell(t, name, 'decl'));
     this.push({ name, kind: 'alias', code: `ffikit.alias(${q(name)}, ${code})`, doc: td.doc });
+  }
+
+  /**
+   * A bitfield member, as JS code (`'unsigned int:3'`). An enum-typed field is spelled as the integer
+   * GCC and Clang store it in: unsigned int when no member is negative, else int.
+   */
+  private bitfield(field: string, t: CTypeRef, bits: number): string {
+    const r = this.resolve(t);
+    if (r.k === 'named' && r.tag === 'enum') {
+      const e = this.enumsByName.get(r.name);
+      return q(`${e !== undefined && e.members.every(([, v]) => v >= 0) ? 'unsigned int' : 'int'}:${bits}`);
+    }
+    const p = r.k === 'prim' ? primitive(r.name) : undefined;
+    if (r.k !== 'prim' || p === undefined || (p.kind !== 'int' && p.kind !== 'bool'))
+      unsupported(`bitfield member '${field}' is not of an integer, bool or enum type`);
+    return q(`${r.name}:${bits}`);
   }
 
   /** A struct member's type, as JS code: a C spelling or an ffikit.array(...) expression. */
@@ -401,19 +425,30 @@ export class Lowering {
 
 /** Why ffikit cannot lay out a record, or undefined when it can. */
 function layoutProblem(r: CRecord, unit: CTranslationUnit, seen = new Set<string>()): string | undefined {
-  if (r.kind === 'union') return 'unions: not yet supported by this generator';
-  if (r.fields.length === 0) return 'an empty struct has no C layout';
+  if (r.fields.length === 0) return `an empty ${r.kind} has no C layout`;
   if (r.packed !== undefined && r.packed !== 1) return `#pragma pack(${r.packed}): only pack(1) is laid out by this generator`;
+  if (r.kind === 'union' && r.packed !== undefined) return 'a packed union: ffikit.union has no packed layout';
   seen.add(r.name);
   for (const f of r.fields) {
-    if (f.bits !== undefined) return `bitfield member '${f.name}': bitfields are not yet supported by this generator`;
+    if (f.bits !== undefined) {
+      if (f.bits < 0) return `bitfield member '${f.name}': its width is not a constant this generator evaluates`;
+      if (r.kind === 'union') return `bitfield member '${f.name}': ffikit.union has no bitfield members`;
+      if (r.packed !== undefined) return `bitfield member '${f.name}': ffikit does not lay out bitfields in a packed struct`;
+      // GCC and Clang leave unnamed fields out of the struct's alignment; ffikit's layout counts every member.
+      if (f.bits > 0 && f.name.startsWith('__anonymous')) return `an unnamed ${f.bits}-bit bitfield: ffikit has no unnamed padding bits`;
+      continue;
+    }
     let t = f.type;
-    while (t.k === 'array') t = t.of;
-    for (let i = 0; i < 64 && t.k === 'named' && t.tag === undefined; i++) {
-      const td = unit.typedefs.get(t.name);
+    let inArray = false;
+    for (let i = 0; i < 64; i++) {
+      if (t.k === 'array') {
+        inArray = true;
+        t = t.of;
+        continue;
+      }
+      const td = t.k === 'named' && t.tag === undefined ? unit.typedefs.get(t.name) : undefined;
       if (!td) break;
       t = td.type;
-      while (t.k === 'array') t = t.of;
     }
     if (t.k === 'named' && (t.tag === 'struct' || t.tag === 'union')) {
       const inner = unit.records.get(t.name);
@@ -422,10 +457,33 @@ function layoutProblem(r: CRecord, unit: CTranslationUnit, seen = new Set<string
         const why = layoutProblem(inner, unit, seen);
         if (why !== undefined) return `member '${f.name}': ${why}`;
       }
+      // ffikit converts bitfields of a struct member, not of array elements or union members.
+      if (hasBitfields(inner, unit)) {
+        if (inArray) return `member '${f.name}': an array of a struct with bitfields is not converted by ffikit`;
+        if (r.kind === 'union') return `member '${f.name}': a struct with bitfields inside a union is not converted by ffikit`;
+        if (r.packed !== undefined) return `member '${f.name}': ffikit does not lay out bitfields in a packed struct`;
+      }
     }
     if (t.k === 'prim' && t.name === 'long double') return `member '${f.name}' is a long double`;
   }
   return undefined;
+}
+
+/** True when the record, or a struct member of it (not through a pointer), has bitfields. */
+function hasBitfields(r: CRecord, unit: CTranslationUnit, seen = new Set<string>()): boolean {
+  if (seen.has(r.name)) return false;
+  seen.add(r.name);
+  return r.fields.some((f) => {
+    if (f.bits !== undefined) return true;
+    let t = f.type;
+    for (let i = 0; i < 64; i++) {
+      if (t.k === 'array') t = t.of;
+      else if (t.k === 'named' && t.tag === undefined && unit.typedefs.has(t.name)) t = unit.typedefs.get(t.name)!.type;
+      else break;
+    }
+    const inner = t.k === 'named' && (t.tag === 'struct' || t.tag === 'union') ? unit.records.get(t.name) : undefined;
+    return inner !== undefined && hasBitfields(inner, unit, seen);
+  });
 }
 
 /** `char *` + `s` → `char *s`; `int` + `n` → `int n`. */
