@@ -4,7 +4,7 @@ import { runChild } from '../helpers/child';
 // Drops the only reference to a 16 MiB Float32Array while long_running_operation works on it, forces
 // GC repeatedly until the call settles, and reports whether the array was finalized before that.
 const scenario = (useRawKoffi: boolean) => `
-const ffikit = require('../ts/index');
+const ffikit = require('./ts/index');
 const ref = ffikit.reference();
 const N = 1 << 22;
 let finalizedAt = -1, settledAt = -1, tick = 0;

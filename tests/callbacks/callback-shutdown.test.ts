@@ -10,7 +10,7 @@ const WARNING = 'FFIKIT_CALLBACK_AT_EXIT';
 // Every scenario prints `OK <Date.now()>` last, right after its last dispose (or its process.exit());
 // it must then exit 0 by itself, within EXIT_WITHIN_MS. Nothing closes the library.
 const prelude = `
-const ffikit = require('../ts/index');
+const ffikit = require('./ts/index');
 const ref = ffikit.reference();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const done = () => console.log('OK ' + Date.now());

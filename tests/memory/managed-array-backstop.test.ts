@@ -6,7 +6,7 @@ const gcArgs = { nodeArgs: ['--expose-gc'], timeoutMs: 30000 };
 
 /** Child prelude: the reference library, a warning log, and `collect()` that forces GC until nothing is live. */
 const prelude = `
-const ffikit = require('../ts/index');
+const ffikit = require('./ts/index');
 const ref = ffikit.reference();
 const native = { alloc: ref.fn.create_array, free: ref.fn.free_array };
 const warnings = [];

@@ -153,7 +153,7 @@ describe('allocator library closed', () => {
     try {
       const result = runChild(`
         const fs = require('fs');
-        const ffikit = require('../ts/index');
+        const ffikit = require('./ts/index');
         const mapped = () => fs.readFileSync('/proc/self/maps', 'utf8').includes(${JSON.stringify(copy)});
         const lib = ffikit.load(${JSON.stringify(copy)});
         const m = lib.bind({ create_array: 'double *create_array(size_t len)', free_array: 'void free_array(double *arr)' });

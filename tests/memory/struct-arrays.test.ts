@@ -295,7 +295,7 @@ describe('StructArray GC backstop (child process)', () => {
   it('a forgotten StructArray is freed by GC with one warning naming where it was created', () => {
     const result = runChild(
       `
-      const ffikit = require('../ts/index');
+      const ffikit = require('./ts/index');
       ffikit.struct('Item', { id: 'int32_t', weight: 'double' });
       const warnings = [];
       process.on('warning', (w) => { if (w.code === 'FFIKIT_UNDISPOSED') warnings.push(w.message); });

@@ -173,9 +173,9 @@ describe('loading', () => {
 
   it('lists where it looks, and honours FFIKIT_LIBRARY_PATH (absolute only)', () => {
     expect(ffikit.referenceCandidates().map((c) => c.source)).toEqual(expect.arrayContaining(['local build']));
-    const ok = runChild(`const f = require('../ts/index'); console.log(f.reference().path)`, { env: { FFIKIT_LIBRARY_PATH: ref.path } });
+    const ok = runChild(`const f = require('./ts/index'); console.log(f.reference().path)`, { env: { FFIKIT_LIBRARY_PATH: ref.path } });
     expect(ok.stdout.trim()).toBe(ref.path);
-    const rel = runChild(`const f = require('../ts/index'); try { f.reference() } catch (e) { console.log(e.code, e.reason, e.message) }`, {
+    const rel = runChild(`const f = require('./ts/index'); try { f.reference() } catch (e) { console.log(e.code, e.reason, e.message) }`, {
       env: { FFIKIT_LIBRARY_PATH: 'build/Release/libffikit_ref.so' },
     });
     expect(rel.stdout).toContain('ERR_FFIKIT_LIBRARY_LOAD not-found');
@@ -184,7 +184,7 @@ describe('loading', () => {
 
   it('refuses to fall back when FFIKIT_FORCE_ISA names an unsupported instruction set', () => {
     const bogus = runChild(
-      `const f = require('../ts/index'); try { f.reference(); console.log('loaded') } catch (e) { console.log(e.code, e.message) }`,
+      `const f = require('./ts/index'); try { f.reference(); console.log('loaded') } catch (e) { console.log(e.code, e.message) }`,
       {
         env: { FFIKIT_FORCE_ISA: 'sse9' },
       },
@@ -192,7 +192,7 @@ describe('loading', () => {
     expect(bogus.status).toBe(0);
     expect(bogus.stdout).toContain('ERR_FFIKIT_UNSUPPORTED');
     expect(bogus.stdout).toContain('FFIKIT_FORCE_ISA=sse9');
-    const scalar = runChild(`const f = require('../ts/index'); console.log(f.reference().simdLevel)`, {
+    const scalar = runChild(`const f = require('./ts/index'); console.log(f.reference().simdLevel)`, {
       env: { FFIKIT_FORCE_ISA: 'scalar' },
     });
     expect(scalar.stdout.trim()).toBe('scalar');

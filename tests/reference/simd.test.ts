@@ -384,7 +384,7 @@ describe('argument checks through ref.fn', () => {
 
 describe('FFIKIT_FORCE_ISA (child processes)', () => {
   const run = childPool(4);
-  const probe = `const f = require('../ts/index'); const r = {};
+  const probe = `const f = require('./ts/index'); const r = {};
     try { const ref = f.reference(); r.level = ref.simdLevel; ref.close(); }
     catch (e) { r.error = { name: e.name, code: e.code, unsupported: e instanceof f.UnsupportedError, message: e.message }; }`;
   // In the error state the C kernels must refuse to run (no silent fallback) until ffikit_simd_force() succeeds.
