@@ -261,7 +261,9 @@ export function alias(name: string, type: TypeSpec): CType {
   checkName('alias', name);
   const ref = toNative(type, `alias(${name})`);
   return register(name, () => {
-    const nativeType = native.defineAlias(name, ref);
+    // Prototypes resolve typedefs themselves, so the FFI layer only needs the type it names: no
+    // process-wide name is registered there (its registry cannot forget names still in use).
+    const nativeType = native.nativeType(ref);
     if (type instanceof CType)
       return new CType(name, type.kind, nativeType, {
         ...(type.prim ? { prim: type.prim } : {}),
@@ -465,7 +467,7 @@ export function enumeration<const N extends string, const M extends Readonly<Rec
   const flags = options.flags === true;
   register(
     name,
-    () => new CType(name, 'enum', native.defineAlias(name, base.canonical), { prim: base, enumMembers: map, flags }),
+    () => new CType(name, 'enum', native.nativeType(base.canonical), { prim: base, enumMembers: map, flags }),
     signatureOf({ members, flags, base: base.canonical }),
   );
   const result: Record<string | symbol, unknown> = {};
