@@ -243,14 +243,15 @@ smoke() {
       ;;
     linux-x64-musl)
       step "linux-x64-musl: dlopen harness under Debian's musl loader"
-      # -dynamic: a static musl executable cannot dlopen; this one runs on /lib/ld-musl-x86_64.so.1.
-      harness x86_64-linux-musl "$run/smoke" -dynamic
+      # zig 0.11 links musl executables statically (where dlopen is a stub) unless a shared object is
+      # among its inputs: Debian's musl libc.so makes the harness run on /lib/ld-musl-x86_64.so.1.
+      harness x86_64-linux-musl "$run/smoke" /usr/lib/x86_64-linux-musl/libc.so
       "$run/smoke" "$lib"
       ;;
     linux-arm64-musl)
       musl_arm64_sysroot # sets $sysroot
       step "linux-arm64-musl: dlopen harness under qemu-aarch64 (Debian's musl arm64 loader)"
-      harness aarch64-linux-musl "$run/smoke" -dynamic
+      harness aarch64-linux-musl "$run/smoke" "$sysroot/lib/ld-musl-aarch64.so.1" # musl's libc.so: dynamic, as above
       qemu-aarch64 -L "$sysroot" "$run/smoke" "$lib"
       ;;
     darwin-*)

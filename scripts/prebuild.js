@@ -31,6 +31,7 @@ const path = require('node:path');
 
 const { detectLibc, libraryFileName, prebuildTag, readManifest, sourcesDigest } = require('../ts/reference/prebuilds');
 const { archMatches, expectedFormat, readBinaryHeader } = require('../ts/native/binfmt/binary-header');
+const { readMachO } = require('../ts/native/binfmt/macho-symbols');
 const { inspectLibrary } = require('../ts/cli/inspect');
 
 const root = path.resolve(__dirname, '..');
@@ -46,8 +47,12 @@ const SYSTEM_LIBRARIES = {
   darwin: /^\/usr\/lib\/libSystem\.B\.dylib$/,
   win32: /^(kernel32|msvcrt|advapi32|ntdll|ucrtbase|api-ms-win-[\w-]+)\.dll$/i,
 };
-/** C++ names, compiler-rt and unwinder entry points: what libc++, libc++abi, libunwind and compiler-rt export. */
-const MACHO_RUNTIME_EXPORT = /^(_Z|__|_Unwind_|unw_)/;
+/**
+ * What the statically linked runtime exports from a zig-built dylib: C++ names (libc++, libc++abi),
+ * `__`-prefixed helpers and the memory and math functions of compiler-rt, the unwinder's entry points.
+ */
+const MACHO_RUNTIME_EXPORT =
+  /^(_Z|__|_Unwind_|unw_|abort_message$|bcmp$|mem(cmp|cpy|move|set)$|(ceil|cos|exp2?|fabs|floor|fma|fmax|fmin|fmod|log(10|2)?|round|sin|sincos|sqrt|tan|trunc)[flq]?$)/;
 const HEADER_FUNCTIONS = [
   ...fs.readFileSync(path.join(root, 'cpp/include/ffikit_ref.h'), 'utf8').matchAll(/^FFIKIT_API\s[^(]*?\b(\w+)\s*\(/gm),
 ].map((m) => m[1]);
@@ -118,8 +123,12 @@ function structure(file) {
   if (libc === 'glibc' && report.glibc && compareVersions(report.glibc, BASELINE.glibc) > 0) {
     problems.push(`needs glibc ${report.glibc}, newer than the ${BASELINE.glibc} baseline`);
   }
+  // The name the loader records for it: a build-directory path here would leak into every dependant.
+  const name = { darwin: `@rpath/${libraryFileName(platform)}` }[platform] ?? libraryFileName(platform);
+  if (report.soname !== name) problems.push(`records the name ${report.soname ?? '(none)'}, expected ${name}`);
   let macos;
   if (platform === 'darwin') {
+    if (arch === 'arm64' && !readMachO(file, arch).signed) problems.push('has no code signature (arm64 macOS runs only signed code)');
     const m = /^macos (\S+)$/.exec(report.minOs ?? '');
     macos = m?.[1];
     if (!macos) problems.push(`records no macOS minimum version (${report.minOs ?? 'no LC_BUILD_VERSION'})`);
@@ -157,7 +166,11 @@ function describe(files) {
     );
     if (report.glibc) console.log(`  glibc >= ${report.glibc}`);
     if (report.minOs) console.log(`  minimum OS: ${report.minOs}`);
-    console.log(`  exports the ${(report.exports ?? []).length} FFIKIT_API functions${problems.length ? ' (see below)' : ''}`);
+    const api = (report.exports ?? []).filter((s) => HEADER_FUNCTIONS.includes(s.name)).length;
+    const runtime = (report.exports ?? []).length - api;
+    console.log(
+      `  exports ${api} of the ${HEADER_FUNCTIONS.length} FFIKIT_API functions${runtime ? ` (and ${runtime} symbols of the linked-in runtime)` : ''}`,
+    );
     if (problems.length) die(`${relativeKey(file)}: ${problems.join('; ')}`);
     console.log('  structure ok');
   }

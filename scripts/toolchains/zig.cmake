@@ -32,6 +32,10 @@ elseif(_ffikit_zig_os STREQUAL "macos")
   set(CMAKE_OSX_SYSROOT "" CACHE PATH "" FORCE)
   set(CMAKE_OSX_DEPLOYMENT_TARGET "" CACHE STRING "" FORCE)
   set(CMAKE_OSX_ARCHITECTURES "" CACHE STRING "" FORCE)
+  # Without sw_vers CMake cannot tell that the target supports @rpath and would record the build
+  # directory as the install name: record @rpath/libffikit_ref.dylib, as a native build does.
+  set(CMAKE_INSTALL_NAME_DIR "@rpath")
+  set(CMAKE_BUILD_WITH_INSTALL_NAME_DIR ON)
 else()
   message(FATAL_ERROR "zig.cmake: unsupported target ${FFIKIT_ZIG_TARGET}")
 endif()

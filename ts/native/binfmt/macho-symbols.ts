@@ -36,6 +36,8 @@ export interface MachOInfo {
   readonly sdk?: string;
   /** LC_UUID as 32 hex digits. */
   readonly uuid?: string;
+  /** Whether it carries a code signature (LC_CODE_SIGNATURE): arm64 macOS refuses to run unsigned code. */
+  readonly signed: boolean;
   /** Exported symbols, sorted by name. */
   readonly exports: MachOExport[];
   /** Where the exports came from: the dyld export trie, or the symbol table when there is no trie. */
@@ -60,6 +62,7 @@ const LC_ID_DYLIB = 0xd;
 const LC_LOAD_WEAK_DYLIB = 0x80000018;
 const LC_SEGMENT_64 = 0x19;
 const LC_UUID = 0x1b;
+const LC_CODE_SIGNATURE = 0x1d;
 const LC_RPATH = 0x8000001c;
 const LC_REEXPORT_DYLIB = 0x8000001f;
 const LC_LAZY_LOAD_DYLIB = 0x20;
@@ -313,6 +316,7 @@ function parseImage(img: Image, slices?: string[]): MachOInfo {
   let minOs: string | undefined;
   let sdk: string | undefined;
   let uuid: string | undefined;
+  let signed = false;
   let trie: { off: number; size: number } | undefined;
   let symtab: { symoff: number; nsyms: number; stroff: number; strsize: number } | undefined;
   let base: number | undefined;
@@ -364,6 +368,8 @@ function parseImage(img: Image, slices?: string[]): MachOInfo {
       platform = cmd === LC_VERSION_MIN_MACOSX ? 'macos' : 'ios';
       minOs = version(img.u32(at + 8, 'the minimum OS version'));
       sdk = version(img.u32(at + 12, 'the SDK version'));
+    } else if (cmd === LC_CODE_SIGNATURE) {
+      signed = true;
     } else if (cmd === LC_UUID) {
       uuid = img.b.toString('hex', img.check(at + 8, 16, 'the UUID'), img.start + at + 24);
     } else if (cmd === LC_DYLD_INFO || cmd === LC_DYLD_INFO_ONLY) {
@@ -397,6 +403,7 @@ function parseImage(img: Image, slices?: string[]): MachOInfo {
     ...(minOs !== undefined ? { minOs } : {}),
     ...(sdk !== undefined ? { sdk } : {}),
     ...(uuid !== undefined ? { uuid } : {}),
+    signed,
     exports,
     exportsFrom: trie ? 'export trie' : 'symbol table',
     imports: table.imports,
