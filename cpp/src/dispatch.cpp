@@ -63,7 +63,7 @@ uint64_t ReadXcr0() noexcept {
 #endif
 }
 
-// Inside the x86 block: clang's -Wunused-function flags it on ARM builds, where nothing tests CPUID bits.
+// Inside the x86 block: clang's -Wunused-function flags it on ARM builds (no CPUID bits there).
 constexpr uint32_t Bit(int n) { return 1u << n; }
 #endif  // FFIKIT_X86
 
