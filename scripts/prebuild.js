@@ -29,7 +29,8 @@ const { createHash } = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const { detectLibc, libraryFileName, prebuildTag, readManifest, sourcesDigest } = require('../ts/reference/prebuilds');
+const { detectLibc } = require('../ts/reference/libc');
+const { libraryFileName, prebuildTag, readManifest, sourcesDigest } = require('../ts/reference/prebuilds');
 const { archMatches, expectedFormat, readBinaryHeader } = require('../ts/native/binfmt/binary-header');
 const { readMachO } = require('../ts/native/binfmt/macho-symbols');
 const { inspectLibrary } = require('../ts/cli/inspect');

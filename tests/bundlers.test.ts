@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import { build } from 'esbuild';
 import webpack from 'webpack';
 
-import { detectLibc, prebuildTag } from '../ts/reference/prebuilds';
+import { detectLibc } from '../ts/reference/libc';
+import { prebuildTag } from '../ts/reference/prebuilds';
 import { ROOT } from './helpers/child';
 
 jest.setTimeout(300000);

@@ -6,14 +6,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import * as ffikit from '../ts/index';
+import { detectLibc, type LibcProbes } from '../ts/reference/libc';
 import {
-  detectLibc,
   prebuildTag,
   readManifest,
   referenceCandidates,
   resolveReferenceLibrary,
   sourcesDigest,
-  type LibcProbes,
   type PrebuildManifest,
   type ResolveOptions,
 } from '../ts/reference/prebuilds';

@@ -8,14 +8,8 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 
 import { FfikitError } from '../core/errors';
-import {
-  detectLibc,
-  PACKAGE_ROOT,
-  prebuildTag,
-  referenceCandidates,
-  type LibcProbes,
-  type ReferenceCandidate,
-} from '../reference/prebuilds';
+import { detectLibc, type LibcProbes } from '../reference/libc';
+import { PACKAGE_ROOT, prebuildTag, referenceCandidates, type ReferenceCandidate } from '../reference/prebuilds';
 import { reference, SIMD_LEVELS } from '../reference/reference';
 import { EXIT, field, out, type GlobalOptions } from './common';
 
