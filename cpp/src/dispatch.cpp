@@ -62,9 +62,10 @@ uint64_t ReadXcr0() noexcept {
   return (static_cast<uint64_t>(edx) << 32) | eax;
 #endif
 }
-#endif  // FFIKIT_X86
 
+// Inside the x86 block: clang's -Wunused-function flags it on ARM builds (no CPUID bits there).
 constexpr uint32_t Bit(int n) { return 1u << n; }
+#endif  // FFIKIT_X86
 
 CpuFeatures DetectCpu() noexcept {
   CpuFeatures features;

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { LibraryLoadError } from '../../ts/core/errors';
-import { readElfDynamic, requiredGlibc } from '../../ts/native/binfmt/elf-symbols';
+import { readElfDynamic, readElfInterpreter, requiredGlibc } from '../../ts/native/binfmt/elf-symbols';
 import { searchLibrary } from '../../ts/native/library-search';
 import { ROOT } from '../helpers/child';
 import { freshPrebuild } from '../helpers/prebuilds';
@@ -14,6 +14,8 @@ const HEADER_FUNCTIONS = [
 ].map((m) => m[1] as string);
 const X64 = freshPrebuild('linux-x64/libffikit_ref.so');
 const ARM64 = freshPrebuild('linux-arm64/libffikit_ref.so');
+const X64_MUSL = freshPrebuild('linux-x64-musl/libffikit_ref.so');
+const ARM64_MUSL = freshPrebuild('linux-arm64-musl/libffikit_ref.so');
 const libm = process.platform === 'linux' ? searchLibrary('libm.so.6').found : undefined;
 
 let tmp: string;
@@ -36,14 +38,34 @@ describe('readElfDynamic', () => {
   it.each([
     ['linux-x64', X64],
     ['linux-arm64', ARM64],
-  ])('the %s prebuild exports exactly the FFIKIT_API functions of ffikit_ref.h', (_tag, file) => {
+  ])('the %s prebuild exports exactly the FFIKIT_API functions of ffikit_ref.h and needs only glibc 2.28', (_tag, file) => {
     const info = readElfDynamic(file);
     expect(info).toMatchObject({ bits: 64, endianness: 'LE', soname: 'libffikit_ref.so', via: 'sections' });
     expect(info.exports.map((s) => s.name).sort()).toEqual([...HEADER_FUNCTIONS].sort());
     expect(info.exports.every((s) => s.type === 'function' && s.binding === 'global')).toBe(true);
-    expect(info.needed).toEqual(expect.arrayContaining(['libc.so.6', 'libstdc++.so.6']));
+    // libc++ is linked in (zig): only glibc's own libraries remain, at symbol versions up to 2.28.
+    expect(info.needed).toContain('libc.so.6');
+    expect(info.needed.filter((n) => !/^(libc\.so\.6|libm\.so\.6|libpthread\.so\.0|libdl\.so\.2)$/.test(n))).toEqual([]);
     expect(info.imports.length).toBeGreaterThan(0);
-    expect(requiredGlibc(info)).toMatch(/^2\.\d+$/);
+    const glibc = requiredGlibc(info) as string;
+    expect(glibc).toMatch(/^2\.\d+$/);
+    expect(Number(glibc.split('.')[1])).toBeLessThanOrEqual(28);
+  });
+
+  it.each([
+    ['linux-x64-musl', X64_MUSL],
+    ['linux-arm64-musl', ARM64_MUSL],
+  ])('the %s prebuild: the same exports, musl libc.so only, no glibc symbol versions', (_tag, file) => {
+    const info = readElfDynamic(file);
+    expect(info.exports.map((s) => s.name).sort()).toEqual([...HEADER_FUNCTIONS].sort());
+    expect(info.needed).toEqual(['libc.so']);
+    expect(requiredGlibc(info)).toBeUndefined();
+  });
+
+  it('the interpreter of an executable, none for a shared library', () => {
+    expect(readElfInterpreter(X64)).toBeUndefined();
+    if (process.platform === 'linux') expect(readElfInterpreter(process.execPath)).toMatch(/\/ld-(linux|musl)-[\w.-]+\.so\.\d$/);
+    expect(() => readElfInterpreter(path.join(ROOT, 'package.json'))).toThrow(LibraryLoadError);
   });
 
   (libm ? it : it.skip)('libm: versioned symbols, needed libraries and the glibc it requires', () => {

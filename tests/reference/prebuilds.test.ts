@@ -6,8 +6,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import * as ffikit from '../../ts/index';
+import { detectLibc, type LibcProbes } from '../../ts/reference/libc';
 import {
-  detectLibc,
   prebuildTag,
   readManifest,
   referenceCandidates,
@@ -16,7 +16,15 @@ import {
   type PrebuildManifest,
   type ResolveOptions,
 } from '../../ts/reference/prebuilds';
+import { doctorReport } from '../../ts/cli/doctor';
+import { inspectLibrary } from '../../ts/cli/inspect';
 import { ROOT } from '../helpers/child';
+import { freshPrebuild } from '../helpers/prebuilds';
+
+/** The functions ffikit_ref.h declares with FFIKIT_API: what every prebuild must export. */
+const HEADER_FUNCTIONS = [
+  ...fs.readFileSync(path.join(ROOT, 'cpp/include/ffikit_ref.h'), 'utf8').matchAll(/^FFIKIT_API\s[^(]*?\b(\w+)\s*\(/gm),
+].map((m) => m[1] as string);
 
 const REAL = ffikit.reference();
 const REAL_PATH = REAL.path;
@@ -222,9 +230,108 @@ describe('prebuild matching (platform, arch, libc tag, glibc version, freshness)
     if (process.platform === 'linux') {
       expect(['glibc', 'musl']).toContain(libc.family);
       if (libc.family === 'glibc') expect(libc.glibc).toMatch(/^\d+\.\d+/);
+      expect(libc.source).toMatch(/ELF interpreter|process\.report/);
     } else {
-      expect(libc).toEqual({ family: null, glibc: null });
+      expect(libc).toMatchObject({ family: null, glibc: null });
     }
+  });
+});
+
+describe('libc detection (injectable probes)', () => {
+  const probes = (interpreter: string | undefined, glibc: string | undefined): LibcProbes => ({
+    platform: 'linux',
+    interpreter: () => interpreter,
+    glibcVersionRuntime: () => glibc,
+  });
+
+  it('an ld-musl-* interpreter means musl, whatever the report says', () => {
+    expect(detectLibc(probes('/lib/ld-musl-x86_64.so.1', undefined))).toEqual({
+      family: 'musl',
+      glibc: null,
+      source: "the Node binary's ELF interpreter is /lib/ld-musl-x86_64.so.1",
+    });
+    expect(detectLibc(probes('/lib/ld-musl-aarch64.so.1', '2.36')).family).toBe('musl');
+  });
+
+  it('glibc: the version from process.report, the interpreter named when known', () => {
+    expect(detectLibc(probes('/lib64/ld-linux-x86-64.so.2', '2.28'))).toEqual({
+      family: 'glibc',
+      glibc: '2.28',
+      source: "the Node binary's ELF interpreter is /lib64/ld-linux-x86-64.so.2; process.report names glibc 2.28",
+    });
+    // No report (or one without the header field): still glibc by the interpreter, version unknown.
+    expect(detectLibc(probes('/lib/ld-linux-aarch64.so.1', undefined))).toMatchObject({ family: 'glibc', glibc: null });
+    // An unreadable Node binary: the report alone decides.
+    const unreadable: LibcProbes = {
+      platform: 'linux',
+      interpreter: () => {
+        throw new Error('EACCES');
+      },
+      glibcVersionRuntime: () => '2.31',
+    };
+    expect(detectLibc(unreadable)).toEqual({ family: 'glibc', glibc: '2.31', source: 'process.report names glibc 2.31' });
+  });
+
+  it('a static Node binary (no interpreter) without a glibc version is musl; other platforms have no libc tag', () => {
+    expect(detectLibc(probes(undefined, undefined))).toMatchObject({ family: 'musl', glibc: null });
+    expect(detectLibc({ platform: 'darwin' })).toEqual({ family: null, glibc: null, source: 'not Linux (darwin)' });
+    expect(detectLibc({ platform: 'win32' }).family).toBeNull();
+  });
+
+  it('the resolver follows the probes: musl picks the -musl prebuild, glibc the other', () => {
+    manifest({
+      'linux-x64/libffikit_ref.so': entry('linux', 'x64', 'glibc', { glibc: '2.28' }),
+      'linux-x64-musl/libffikit_ref.so': entry('linux', 'x64', 'musl', { musl: '1.2.3' }),
+    });
+    const glibc = put('prebuilds/linux-x64/libffikit_ref.so');
+    const musl = put('prebuilds/linux-x64-musl/libffikit_ref.so');
+    const base = { root: tmp, env: {}, platform: 'linux' as const, arch: 'x64' };
+    expect(resolveReferenceLibrary({ ...base, libcProbes: probes('/lib/ld-musl-x86_64.so.1', undefined) }).path).toBe(musl);
+    expect(resolveReferenceLibrary({ ...base, libcProbes: probes('/lib64/ld-linux-x86-64.so.2', '2.28') }).path).toBe(glibc);
+    // glibc 2.27 is older than the prebuild's baseline: passed over, and nothing else fits.
+    const old = referenceCandidates({ ...base, libcProbes: probes('/lib64/ld-linux-x86-64.so.2', '2.27') });
+    expect(old.find((c) => c.tag === 'linux-x64')?.skipped).toBe('needs glibc 2.28 or newer, this system has 2.27');
+    expect(old.find((c) => c.tag === 'linux-x64-musl')?.skipped).toBe('built for musl, this system uses glibc');
+  });
+
+  it('ffikit doctor reports the detected libc, its source, and the candidates for it', () => {
+    const musl = doctorReport({ libcProbes: probes('/lib/ld-musl-x86_64.so.1', undefined) });
+    expect(musl.platform).toMatchObject({
+      libc: 'musl',
+      glibc: null,
+      tag: `linux-${process.arch}-musl`,
+      libcSource: "the Node binary's ELF interpreter is /lib/ld-musl-x86_64.so.1",
+    });
+    const glibcCandidate = musl.candidates.find((c) => c.tag === `linux-${process.arch}`);
+    if (glibcCandidate) expect(glibcCandidate.skipped).toBe('built for glibc, this system uses musl');
+    const glibc = doctorReport({ libcProbes: probes('/lib64/ld-linux-x86-64.so.2', '2.36') });
+    expect(glibc.platform).toMatchObject({ libc: 'glibc', glibc: '2.36', tag: `linux-${process.arch}` });
+    expect(glibc.candidates.find((c) => c.tag === `linux-${process.arch}-musl`)?.skipped ?? 'absent').toMatch(
+      /^(built for musl, this system uses glibc|absent)$/,
+    );
+  });
+});
+
+describe('FFIKIT_PREBUILDS_DIR (prebuilds next to a bundle)', () => {
+  it('names the prebuilds directory to use instead of the package one', () => {
+    manifest({ 'linux-x64/libffikit_ref.so': entry('linux', 'x64', 'glibc') });
+    put('prebuilds/linux-x64/libffikit_ref.so');
+    const bundled = put('app/prebuilds/linux-x64/libffikit_ref.so');
+    put('app/prebuilds/manifest.json', JSON.stringify({ 'linux-x64/libffikit_ref.so': entry('linux', 'x64', 'glibc') }));
+    const r = resolveReferenceLibrary(linuxGlibc({ env: { FFIKIT_PREBUILDS_DIR: path.join(tmp, 'app/prebuilds') } }));
+    expect(r).toMatchObject({ path: bundled, source: 'prebuild', sha256: 'ab'.repeat(32) });
+  });
+
+  it('must be absolute; a directory without a manifest says which file is missing and how a bundle gets one', () => {
+    put('build/Release/libffikit_ref.so');
+    const relative = referenceCandidates(linuxGlibc({ env: { FFIKIT_PREBUILDS_DIR: 'app/prebuilds' } }));
+    expect(relative[0]?.skipped).toBe("FFIKIT_PREBUILDS_DIR must be an absolute path, got 'app/prebuilds'");
+    const dir = path.join(tmp, 'empty');
+    const none = referenceCandidates(linuxGlibc({ env: { FFIKIT_PREBUILDS_DIR: dir } }));
+    expect(none[0]?.skipped).toBe(`${path.join(dir, 'manifest.json')} is missing`);
+    fs.rmSync(path.join(tmp, 'build'), { recursive: true });
+    const err = thrown(() => resolveReferenceLibrary(linuxGlibc({ env: { FFIKIT_PREBUILDS_DIR: dir } })));
+    expect(err.message).toContain('set FFIKIT_PREBUILDS_DIR to its absolute path');
   });
 });
 
@@ -330,5 +437,52 @@ describe('the shipped prebuilds/', () => {
       expect(path.posix.dirname(key)).toBe(prebuildTag(e.platform, e.arch, e.libc));
       expect(e.size).toBeLessThan(1024 * 1024);
     }
+  });
+
+  const SHIPPED = [
+    ['linux-x64/libffikit_ref.so', { format: 'elf', arch: 'x64' }, { libc: 'glibc', glibc: /^2\.(1\d|2[0-8])$/ }],
+    ['linux-arm64/libffikit_ref.so', { format: 'elf', arch: 'arm64' }, { libc: 'glibc', glibc: /^2\.(1\d|2[0-8])$/ }],
+    ['linux-x64-musl/libffikit_ref.so', { format: 'elf', arch: 'x64' }, { libc: 'musl', musl: /^1\.2\.\d+$/ }],
+    ['linux-arm64-musl/libffikit_ref.so', { format: 'elf', arch: 'arm64' }, { libc: 'musl', musl: /^1\.2\.\d+$/ }],
+    ['darwin-x64/libffikit_ref.dylib', { format: 'macho', arch: 'x64', minOs: 'macos 11.0' }, { libc: null, macos: '11.0' }],
+    ['darwin-arm64/libffikit_ref.dylib', { format: 'macho', arch: 'arm64', minOs: 'macos 11.0' }, { libc: null, macos: '11.0' }],
+    ['win32-x64/ffikit_ref.dll', { format: 'pe', arch: 'x64' }, { libc: null }],
+  ] as const;
+
+  it.each(SHIPPED)('%s: structure read from the file (format, CPU, exports, baseline) matches its manifest entry', (key, file, entry) => {
+    const e = (readManifest(ROOT).manifest as PrebuildManifest)[key];
+    expect(e).toBeDefined();
+    const report = inspectLibrary(freshPrebuild(key));
+    expect(report).toMatchObject(file);
+    const names = new Set((report.exports ?? []).map((s) => s.name));
+    for (const fn of HEADER_FUNCTIONS) expect(names.has(fn)).toBe(true);
+    for (const [field, want] of Object.entries(entry)) {
+      const got = (e as unknown as Record<string, unknown>)[field];
+      if (want instanceof RegExp) expect(got).toMatch(want);
+      else expect(got).toBe(want);
+    }
+    if (e?.glibc !== undefined) expect(report.glibc).toBe(e.glibc);
+  });
+
+  it('`ffikit inspect` lists a macOS dylib: install name, libSystem, minimum macOS, the API functions', () => {
+    const dylib = freshPrebuild('darwin-arm64/libffikit_ref.dylib');
+    const r = spawnSync(process.execPath, ['-r', 'tsx/cjs', path.join(ROOT, 'ts', 'cli.ts'), 'inspect', dylib], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 30000,
+    });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/format\s+Mach-O 64-bit dylib, arm64/);
+    expect(r.stdout).toMatch(/install name\s+@rpath\/libffikit_ref\.dylib/);
+    expect(r.stdout).toMatch(/needs\s+\/usr\/lib\/libSystem\.B\.dylib\n/);
+    expect(r.stdout).toMatch(/minimum OS\s+macos 11\.0/);
+    expect(r.stdout).toMatch(/^\s+simd_add\s+function$/m);
+    const found = spawnSync(process.execPath, ['-r', 'tsx/cjs', path.join(ROOT, 'ts', 'cli.ts'), 'inspect', dylib, '--symbol', 'simd_ad'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 30000,
+    });
+    expect(found.status).toBe(1);
+    expect(found.stdout).toMatch(/Did you mean: simd_add\b/);
   });
 });

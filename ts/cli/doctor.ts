@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 
 import { FfikitError } from '../core/errors';
-import { detectLibc, PACKAGE_ROOT, prebuildTag, referenceCandidates, type ReferenceCandidate } from '../reference/prebuilds';
+import { detectLibc, type LibcProbes } from '../reference/libc';
+import { PACKAGE_ROOT, prebuildTag, referenceCandidates, type ReferenceCandidate } from '../reference/prebuilds';
 import { reference, SIMD_LEVELS } from '../reference/reference';
 import { EXIT, field, out, type GlobalOptions } from './common';
 
@@ -28,6 +29,8 @@ export interface DoctorReport {
     readonly arch: string;
     readonly libc: string | null;
     readonly glibc: string | null;
+    /** What the libc decision rests on (the Node binary's ELF interpreter, process.report). */
+    readonly libcSource: string;
     readonly tag: string;
   };
   readonly cpu: { readonly model?: string; readonly features: string[]; readonly source: string };
@@ -114,11 +117,25 @@ function integrity(c: ReferenceCandidate): DoctorCandidate['integrity'] {
   }
 }
 
+/** Options for {@link doctorReport}. */
+export interface DoctorOptions {
+  /**
+   * Replace how the libc is detected (tests): the platform line and the candidates follow them; the
+   * library is still loaded the way `ffikit.reference()` would load it in this process.
+   */
+  readonly libcProbes?: LibcProbes;
+}
+
 /** Gathers the doctor report; loads the reference library the way `ffikit.reference()` does. */
-export function doctorReport(): DoctorReport {
-  const libc = detectLibc();
+export function doctorReport(options: DoctorOptions = {}): DoctorReport {
+  const libc = detectLibc(options.libcProbes);
+  const platform = options.libcProbes?.platform ?? process.platform;
   const pkg = readJson(path.join(PACKAGE_ROOT, 'package.json'));
-  const candidates = referenceCandidates().map((c) => ({ ...c, integrity: integrity(c) }));
+  const candidates = referenceCandidates({
+    platform,
+    libc: libc.family,
+    glibcVersion: libc.glibc,
+  }).map((c) => ({ ...c, integrity: integrity(c) }));
   let ref: DoctorReport['reference'];
   const forced = process.env.FFIKIT_FORCE_ISA;
   try {
@@ -143,11 +160,12 @@ export function doctorReport(): DoctorReport {
     node: { version: process.version, modules: process.versions.modules, napi: process.versions.napi ?? 'none' },
     koffi: koffiInfo(),
     platform: {
-      platform: process.platform,
+      platform,
       arch: process.arch,
       libc: libc.family,
       glibc: libc.glibc,
-      tag: prebuildTag(process.platform, process.arch, libc.family),
+      libcSource: libc.source,
+      tag: prebuildTag(platform, process.arch, libc.family),
     },
     cpu: cpuInfo(),
     candidates,
@@ -172,10 +190,11 @@ export function printDoctor(r: DoctorReport): void {
   out(field('Node.js', `${r.node.version}  (modules ${r.node.modules}, N-API ${r.node.napi})`));
   out(field('koffi', r.koffi.version ?? 'not found'));
   out(field('platform', `${r.platform.platform} ${r.platform.arch}, libc ${libc}  ->  prebuild tag ${r.platform.tag}`));
+  out(field('libc detected', r.platform.libcSource));
   out(field('CPU', r.cpu.model ?? 'unknown'));
   out(field('CPU features', r.cpu.features.length ? `${r.cpu.features.join(' ')}  (${r.cpu.source})` : r.cpu.source));
   out();
-  out('Reference library, in resolution order (FFIKIT_LIBRARY_PATH, prebuild, local build):');
+  out('Reference library, in resolution order (FFIKIT_LIBRARY_PATH, prebuild or FFIKIT_PREBUILDS_DIR, local build):');
   r.candidates.forEach((c, i) => out(candidateLine(c, i)));
   out();
   const ref = r.reference;

@@ -1,4 +1,4 @@
-// `ffikit inspect <lib>`: format, architecture, exported symbols and needed libraries, read from the file itself.
+// `ffikit inspect <lib>`: format, architecture, exported symbols and needed libraries, read from the file itself (ELF, PE, Mach-O).
 
 import * as fs from 'node:fs';
 
@@ -6,8 +6,9 @@ import type { Command } from 'commander';
 
 import { archMatches, readBinaryHeader, type BinaryHeader } from '../native/binfmt/binary-header';
 import { readElfDynamic, requiredGlibc } from '../native/binfmt/elf-symbols';
-import { resolveLibraryPath } from '../native/loader';
+import { readMachO } from '../native/binfmt/macho-symbols';
 import { readPeExports } from '../native/binfmt/pe-exports';
+import { resolveLibraryPath } from '../native/loader';
 import { EXIT, field, formatSize, out, type GlobalOptions } from './common';
 import { mangledMatches, suggestSymbols } from './fuzzy';
 
@@ -34,9 +35,11 @@ export interface InspectReport {
   readonly runpath?: string[];
   /** glibc builds: the newest GLIBC_x.y version needed. */
   readonly glibc?: string;
+  /** Mach-O: the platform and oldest OS version that loads it (`macos 11.0`). */
+  readonly minOs?: string;
   readonly exports?: InspectSymbol[];
   readonly imports?: number;
-  /** Why symbols could not be listed (Mach-O, unknown formats). */
+  /** Why symbols could not be listed (unknown formats). */
   readonly symbolsUnavailable?: string;
 }
 
@@ -79,14 +82,21 @@ export function inspectLibrary(request: string): InspectReport {
       exports: pe.exports.map((s) => ({ name: s.name, type: s.type, ...(s.forwarder ? { forwarder: s.forwarder } : {}) })),
     };
   }
-  return {
-    ...base,
-    needed: [],
-    symbolsUnavailable:
-      header.format === 'unknown'
-        ? 'not a shared library this tool can read'
-        : 'symbols are not read from Mach-O files; use `nm -gU` and `otool -L`',
-  };
+  if (header.format === 'macho' || header.format === 'macho-fat') {
+    // A universal file: the slice this Node would load, else the first (readMachO's rule).
+    const macho = readMachO(file);
+    return {
+      ...base,
+      ...(macho.slices ? { arch: `${macho.arch} (slices: ${macho.slices.join(', ')})` } : {}),
+      ...(macho.installName !== undefined ? { soname: macho.installName } : {}),
+      needed: macho.needed,
+      ...(macho.rpaths.length ? { runpath: macho.rpaths } : {}),
+      ...(macho.minOs !== undefined ? { minOs: `${macho.platform ?? 'unknown platform'} ${macho.minOs}` } : {}),
+      exports: macho.exports.map((s) => ({ name: s.name, type: s.type, ...(s.forwarder ? { forwarder: s.forwarder } : {}) })),
+      imports: macho.imports,
+    };
+  }
+  return { ...base, needed: [], symbolsUnavailable: 'not a shared library this tool can read' };
 }
 
 function symbolLabel(s: InspectSymbol): string {
@@ -100,10 +110,12 @@ function printReport(r: InspectReport): void {
   out(
     field('architecture', `${r.arch ?? 'unknown'}  (${r.loadableHere ? 'loadable by' : 'NOT loadable by'} this ${process.arch} Node.js)`),
   );
-  if (r.soname !== undefined) out(field(r.format === 'pe' ? 'DLL name' : 'soname', r.soname));
+  if (r.soname !== undefined)
+    out(field(r.format === 'pe' ? 'DLL name' : r.format.startsWith('macho') ? 'install name' : 'soname', r.soname));
   out(field('needs', r.needed.length ? r.needed.join(', ') : '(nothing)'));
   if (r.runpath?.length) out(field('runpath', r.runpath.join(':')));
   if (r.glibc !== undefined) out(field('glibc', `${r.glibc} or newer (newest GLIBC_ symbol version it uses)`));
+  if (r.minOs !== undefined) out(field('minimum OS', r.minOs));
   if (r.symbolsUnavailable !== undefined) {
     out(field('exports', r.symbolsUnavailable));
     return;
@@ -166,7 +178,7 @@ export function registerInspect(program: Command, run: (fn: () => number) => voi
         if (opts.symbol !== undefined) return findSymbol(report, opts.symbol, opts.json === true);
         if (opts.json) out(JSON.stringify(report, null, 2));
         else printReport(report);
-        // A file that is not a shared library at all is a failed inspection; Mach-O without symbols is not.
+        // A file that is not a shared library at all is a failed inspection.
         return report.format === 'unknown' ? EXIT.FAILURE : EXIT.OK;
       }),
     );

@@ -6,9 +6,10 @@ import * as path from 'node:path';
 
 import { debug } from '../core/debug';
 import { loadError } from '../core/errors';
+import { detectLibc, type LibcFamily, type LibcProbes } from './libc';
 
-/** The C library family a Linux binary was linked against (prebuildify's `libc` tag). */
-export type LibcFamily = 'glibc' | 'musl';
+// Kept for importers that predate libc.ts.
+export { detectLibc, type LibcFamily, type LibcInfo, type LibcProbes } from './libc';
 
 /** One file of `prebuilds/manifest.json`; the key is its path relative to `prebuilds/`, with `/`. */
 export interface PrebuildEntry {
@@ -24,6 +25,10 @@ export interface PrebuildEntry {
   readonly libc: LibcFamily | null;
   /** glibc builds: the newest `GLIBC_x.y` symbol version it needs (older systems cannot load it). */
   readonly glibc?: string;
+  /** musl builds: the musl release it was built against (musl has no symbol versions; informational). */
+  readonly musl?: string;
+  /** macOS builds: the oldest macOS that loads it (LC_BUILD_VERSION's minos). */
+  readonly macos?: string;
   /** {@link sourcesDigest} of the sources it was built from; a different digest means it is stale. */
   readonly sources?: string;
 }
@@ -74,6 +79,8 @@ export interface ResolveOptions {
   readonly libc?: LibcFamily | null;
   /** The running glibc version (`'2.36'`), compared with a prebuild's `glibc` requirement. */
   readonly glibcVersion?: string | null;
+  /** How to detect the libc when `libc` / `glibcVersion` are not given (see {@link detectLibc}). */
+  readonly libcProbes?: LibcProbes;
   /** The package root holding `prebuilds/`, `build/` and `cpp/`. */
   readonly root?: string;
 }
@@ -86,18 +93,6 @@ export function libraryFileName(platform: NodeJS.Platform = process.platform): s
   if (platform === 'win32') return 'ffikit_ref.dll';
   if (platform === 'darwin') return 'libffikit_ref.dylib';
   return 'libffikit_ref.so';
-}
-
-let cachedLibc: { family: LibcFamily | null; glibc: string | null } | undefined;
-
-/** The running process' C library: family and, for glibc, its version. Cached. */
-export function detectLibc(): { family: LibcFamily | null; glibc: string | null } {
-  if (cachedLibc) return cachedLibc;
-  if (process.platform !== 'linux') return (cachedLibc = { family: null, glibc: null });
-  // The same source as detect-libc: Node's own report header names the glibc it runs on; musl has none.
-  const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
-  const glibc = report?.header?.glibcVersionRuntime ?? null;
-  return (cachedLibc = { family: glibc ? 'glibc' : 'musl', glibc });
 }
 
 /** prebuildify's directory tag: `<platform>-<arch>`, plus `-musl` on musl systems. */
@@ -146,21 +141,25 @@ export function sourcesDigest(root: string = PACKAGE_ROOT): string | undefined {
   return digest;
 }
 
-/** Reads `prebuilds/manifest.json`; `undefined` when it is missing, plus why it could not be used. */
-export function readManifest(root: string = PACKAGE_ROOT): { manifest?: PrebuildManifest; problem?: string } {
-  const file = path.join(root, 'prebuilds', 'manifest.json');
+/**
+ * Reads `manifest.json` from the prebuilds directory (`<root>/prebuilds` unless `dir` names another);
+ * `undefined` when it is missing, plus why it could not be used.
+ */
+export function readManifest(root: string = PACKAGE_ROOT, dir?: string): { manifest?: PrebuildManifest; problem?: string } {
+  const file = path.join(dir ?? path.join(root, 'prebuilds'), 'manifest.json');
+  const name = dir === undefined ? 'prebuilds/manifest.json' : file;
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch {
-    return { problem: 'prebuilds/manifest.json is missing' };
+    return { problem: `${name} is missing` };
   }
   try {
     const parsed = JSON.parse(text) as unknown;
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
     return { manifest: parsed as PrebuildManifest };
   } catch (err) {
-    return { problem: `prebuilds/manifest.json is not valid (${(err as Error).message})` };
+    return { problem: `${name} is not valid (${(err as Error).message})` };
   }
 }
 
@@ -189,20 +188,34 @@ interface Context {
   readonly libc: LibcFamily | null;
   readonly glibcVersion: string | null;
   readonly root: string;
+  /** FFIKIT_PREBUILDS_DIR when set (absolute), else undefined for `<root>/prebuilds`. */
+  readonly prebuilds?: string;
+  /** Why FFIKIT_PREBUILDS_DIR was not used. */
+  readonly prebuildsProblem?: string;
   readonly file: string;
 }
 
 function context(options: ResolveOptions): Context {
   const platform = options.platform ?? process.platform;
-  const detected = options.libc === undefined || options.glibcVersion === undefined ? detectLibc() : undefined;
+  const detected =
+    options.libc === undefined || options.glibcVersion === undefined
+      ? detectLibc(options.libcProbes ?? (options.platform !== undefined ? { platform } : undefined))
+      : undefined;
+  const env = options.env ?? process.env;
+  const prebuilds = env.FFIKIT_PREBUILDS_DIR;
   const libc = options.libc !== undefined ? options.libc : (detected?.family ?? null);
   return {
-    env: options.env ?? process.env,
+    env,
     platform,
     arch: options.arch ?? process.arch,
     libc,
     glibcVersion: options.glibcVersion !== undefined ? options.glibcVersion : libc === 'glibc' ? (detected?.glibc ?? null) : null,
     root: options.root ?? PACKAGE_ROOT,
+    ...(prebuilds
+      ? path.isAbsolute(prebuilds)
+        ? { prebuilds }
+        : { prebuildsProblem: `FFIKIT_PREBUILDS_DIR must be an absolute path, got '${prebuilds}'` }
+      : {}),
     file: libraryFileName(platform),
   };
 }
@@ -215,9 +228,12 @@ function context(options: ResolveOptions): Context {
  */
 function prebuildCandidates(ctx: Context): ReferenceCandidate[] {
   const tag = prebuildTag(ctx.platform, ctx.arch, ctx.libc);
-  const dir = path.join(ctx.root, 'prebuilds');
+  const dir = ctx.prebuilds ?? path.join(ctx.root, 'prebuilds');
   const expected = path.join(dir, tag, ctx.file);
-  const { manifest, problem } = readManifest(ctx.root);
+  if (ctx.prebuildsProblem !== undefined) {
+    return [{ source: 'prebuild', tag, path: expected, exists: false, chosen: false, skipped: ctx.prebuildsProblem }];
+  }
+  const { manifest, problem } = readManifest(ctx.root, ctx.prebuilds);
   if (!manifest) {
     return [{ source: 'prebuild', tag, path: expected, exists: isFile(expected), chosen: false, skipped: problem ?? 'no manifest' }];
   }
@@ -236,7 +252,7 @@ function prebuildCandidates(ctx: Context): ReferenceCandidate[] {
     } else if (entry.libc === 'glibc' && entry.glibc && ctx.glibcVersion && compareVersions(ctx.glibcVersion, entry.glibc) < 0) {
       skipped = `needs glibc ${entry.glibc} or newer, this system has ${ctx.glibcVersion}`;
     } else if (!exists) {
-      skipped = 'listed in prebuilds/manifest.json but the file is missing';
+      skipped = `listed in ${ctx.prebuilds === undefined ? 'prebuilds/manifest.json' : path.join(dir, 'manifest.json')} but the file is missing`;
     } else if (entry.sources !== undefined && digest !== undefined && entry.sources !== digest) {
       skipped = 'stale: built from other sources than the C++/CMake files next to it (in a checkout, `npm run prebuilds` refreshes it)';
     }
@@ -311,7 +327,8 @@ function describe(c: ReferenceCandidate): string {
  * Decides which reference library to load, in order: an explicit path, `FFIKIT_LIBRARY_PATH`
  * (absolute paths only; set but missing is an error, not a reason to look elsewhere), the prebuild
  * for this platform, arch and libc listed in `prebuilds/manifest.json` (its SHA-256 comes along and
- * is checked at load), then the local build (`build/Release`, `build/Debug`).
+ * is checked at load; `FFIKIT_PREBUILDS_DIR`, an absolute path, names another prebuilds directory,
+ * as a bundled app needs), then the local build (`build/Release`, `build/Debug`).
  * @throws {LibraryLoadError} reason `'not-found'` listing everything tried when nothing fits.
  */
 export function resolveReferenceLibrary(options: ResolveOptions = {}): ResolvedReference {
@@ -347,7 +364,13 @@ export function resolveReferenceLibrary(options: ResolveOptions = {}): ResolvedR
     }
   }
   const tag = prebuildTag(ctx.platform, ctx.arch, ctx.libc);
-  const shipped = Object.keys(readManifest(ctx.root).manifest ?? {}).map((k) => path.posix.dirname(k));
+  const { manifest } = ctx.prebuildsProblem === undefined ? readManifest(ctx.root, ctx.prebuilds) : {};
+  const shipped = Object.keys(manifest ?? {}).map((k) => path.posix.dirname(k));
+  if (!manifest) {
+    solutions.push(
+      "In a bundled app (esbuild, webpack): copy ffikit's prebuilds/ next to the bundle and set FFIKIT_PREBUILDS_DIR to its absolute path.",
+    );
+  }
   const last = tried[tried.length - 1];
   throw loadError(
     'not-found',

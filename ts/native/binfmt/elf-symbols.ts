@@ -286,3 +286,43 @@ function compare(a: number[], b: number[]): number {
   }
   return 0;
 }
+
+const PT_INTERP = 3;
+
+/**
+ * The program interpreter (PT_INTERP) an ELF executable names, such as `/lib64/ld-linux-x86-64.so.2`
+ * (glibc) or `/lib/ld-musl-x86_64.so.1` (musl); `undefined` for static executables and shared
+ * libraries without one. Reads only the ELF header and the program headers.
+ * @throws {LibraryLoadError} reason `'bad-format'` when the file is not ELF or is malformed.
+ */
+export function readElfInterpreter(file: string): string | undefined {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    const ident = Buffer.alloc(Math.min(64, size));
+    fs.readSync(fd, ident, 0, ident.length, 0);
+    if (ident.length < 52 || ident.readUInt32BE(0) !== 0x7f454c46) throw malformed(file, 'no ELF header');
+    const cls = ident[4];
+    const data = ident[5];
+    if ((cls !== 1 && cls !== 2) || (data !== 1 && data !== 2)) throw malformed(file, 'invalid class or data encoding');
+    const r = new Reader(fd, size, file, data === 1, cls === 2);
+    const h = r.bytes(0, r.is64 ? 64 : 52, 'the ELF header');
+    const phoff = r.word(h, r.is64 ? 0x20 : 0x1c);
+    const phentsize = r.u16(h, r.is64 ? 0x36 : 0x2a);
+    const phnum = r.u16(h, r.is64 ? 0x38 : 0x2c);
+    if (phoff === 0 || phnum === 0) return undefined;
+    if (phentsize < (r.is64 ? 56 : 32)) throw malformed(file, `program header entries of ${phentsize} bytes`);
+    const ph = r.bytes(phoff, phnum * phentsize, 'the program header table');
+    for (let i = 0; i < phnum; i++) {
+      const at = i * phentsize;
+      if (r.u32(ph, at) !== PT_INTERP) continue;
+      const offset = r.is64 ? r.word(ph, at + 8) : r.u32(ph, at + 4);
+      const filesz = r.is64 ? r.word(ph, at + 32) : r.u32(ph, at + 16);
+      if (filesz > 4096) throw malformed(file, `an interpreter path of ${filesz} bytes`);
+      return cString(r.bytes(offset, filesz, 'the interpreter path'), 0);
+    }
+    return undefined;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
