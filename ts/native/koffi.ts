@@ -102,7 +102,6 @@ export function defineArray(ref: NativeTypeSpec, length: number, hint: 'Typed' |
   return koffi.array(ref as KoffiTypeObject, length, hint);
 }
 
-
 export function defineCallback(name: string, result: NativeTypeSpec, params: readonly NativeTypeSpec[]): NativeType {
   return koffi.proto(name, result as KoffiTypeObject, params as KoffiTypeObject[]);
 }
