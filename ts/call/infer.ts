@@ -32,6 +32,7 @@ declare const kUnion: unique symbol;
  * `Union<{ i: number | bigint; d: number }>`): arguments set exactly one member, results hold them all.
  */
 export interface Union<M extends object> {
+  /** @internal Type-level brand carrying the members. */
   readonly [kUnion]: M;
 }
 

@@ -143,6 +143,7 @@ export class StructArray<T extends object = Record<string, unknown>> implements 
     this.#bytes.dispose();
   }
 
+  /** Same as `dispose()`: for `using`. */
   [Symbol.dispose](): void {
     this.dispose();
   }
@@ -157,6 +158,7 @@ export class StructArray<T extends object = Record<string, unknown>> implements 
     return true;
   }
 
+  /** How `util.inspect` and `console.log` show it: `StructArray(pollfd, 3)`. */
   [inspect.custom](): string {
     return `StructArray(${this.type.name}, ${this.#length})${this.disposed ? ' <disposed>' : ''}`;
   }
