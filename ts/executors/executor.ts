@@ -355,7 +355,10 @@ export abstract class Executor<S extends BindSpec = BindSpec> implements AsyncDi
     this.#settleReady({ err });
     for (const task of this.#queue.drain()) this.#drop(task, err);
     this.#workers.failRunning(() => err);
-    this.#stop(true);
+    // Worker threads are told to exit after their current message rather than terminated: one still
+    // binding its functions may be inside the FFI layer throwing an error, and terminating a thread
+    // then is a fatal N-API error for the whole process. Processes can be killed at any point.
+    this.#stop(this.#mode === 'process');
   }
 
   /** Tells every worker to exit (or kills them); the close/terminate promise resolves once all exited. */
