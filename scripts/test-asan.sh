@@ -94,7 +94,7 @@ env \
   FFIKIT_ASAN_REAL_CC="${CC:-cc}" \
   CC="$fixture_cc" \
   npx jest --testNamePattern "$skip_pattern" \
-  --testPathIgnorePatterns "$skip_files" "$@" 2>&1 | tee "$jest_log"
+  --testPathIgnorePatterns="$skip_files" "$@" 2>&1 | tee "$jest_log"
 jest_status=${PIPESTATUS[0]}
 set -e
 
