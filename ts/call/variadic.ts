@@ -34,7 +34,8 @@ export function noAsync(symbol: string): () => never {
 
 /** A variadic function's native function with `.async` refusing clearly. */
 export function variadicRaw(raw: RawFunction, symbol: string): RawFunction {
-  return Object.assign((...args: unknown[]) => raw(...args), { async: noAsync(symbol) }) as RawFunction;
+  // A bound copy (no rest/spread per call) that can carry its own `.async`.
+  return Object.assign(raw.bind(undefined), { async: noAsync(symbol) }) as RawFunction;
 }
 
 /**

@@ -62,6 +62,11 @@ export interface ElfDynamicInfo {
  * @throws {LibraryLoadError} reason `'bad-format'` when the file is not ELF or is malformed.
  */
 export function readElfDynamic(file: string): ElfDynamicInfo {
+  return withElfReader(file, parse);
+}
+
+/** Opens `file`, checks its ELF identification, and runs `read` over it; the file is always closed. */
+function withElfReader<T>(file: string, read: (r: Reader) => T): T {
   const fd = fs.openSync(file, 'r');
   try {
     const size = fs.fstatSync(fd).size;
@@ -72,7 +77,7 @@ export function readElfDynamic(file: string): ElfDynamicInfo {
     const data = ident[5];
     if ((cls !== 1 && cls !== 2) || (data !== 1 && data !== 2)) throw malformed(file, 'invalid class or data encoding');
     const r = new Reader(fd, size, file, data === 1, cls === 2);
-    return parse(r);
+    return read(r);
   } finally {
     fs.closeSync(fd);
   }
@@ -296,16 +301,7 @@ const PT_INTERP = 3;
  * @throws {LibraryLoadError} reason `'bad-format'` when the file is not ELF or is malformed.
  */
 export function readElfInterpreter(file: string): string | undefined {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const size = fs.fstatSync(fd).size;
-    const ident = Buffer.alloc(Math.min(64, size));
-    fs.readSync(fd, ident, 0, ident.length, 0);
-    if (ident.length < 52 || ident.readUInt32BE(0) !== 0x7f454c46) throw malformed(file, 'no ELF header');
-    const cls = ident[4];
-    const data = ident[5];
-    if ((cls !== 1 && cls !== 2) || (data !== 1 && data !== 2)) throw malformed(file, 'invalid class or data encoding');
-    const r = new Reader(fd, size, file, data === 1, cls === 2);
+  return withElfReader(file, (r) => {
     const h = r.bytes(0, r.is64 ? 64 : 52, 'the ELF header');
     const phoff = r.word(h, r.is64 ? 0x20 : 0x1c);
     const phentsize = r.u16(h, r.is64 ? 0x36 : 0x2a);
@@ -322,7 +318,5 @@ export function readElfInterpreter(file: string): string | undefined {
       return cString(r.bytes(offset, filesz, 'the interpreter path'), 0);
     }
     return undefined;
-  } finally {
-    fs.closeSync(fd);
-  }
+  });
 }
