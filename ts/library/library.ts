@@ -14,6 +14,18 @@ import { debug } from '../core/debug';
 export interface LoadOptions {
   /** Expected SHA-256 (hex) of the library file; a mismatch throws reason `'integrity'`. */
   readonly sha256?: string;
+  /**
+   * Open the library with RTLD_DEEPBIND (Linux with glibc, FreeBSD), so that its calls to its own
+   * exported functions stay inside it. `'auto'` (the default) does so only when the process already
+   * defines functions the library exports: the official Node.js binaries carry OpenSSL, zlib, zstd,
+   * libuv and more, and without it the system's `libcrypto.so.3` would call into Node's OpenSSL and
+   * crash. `false` opens it the usual way (RTLD_LOCAL), for a library that relies on the executable
+   * interposing a function; `true` always deep-binds. Ignored on macOS and Windows, whose loaders keep
+   * a library's calls inside it anyway. Under a sanitizer runtime or musl, which cannot deep-bind, a
+   * clash is a `LibraryWarning` (code `FFIKIT_SYMBOL_CLASH`).
+   * @defaultValue `'auto'`
+   */
+  readonly deepBind?: boolean | 'auto';
 }
 
 const kState = Symbol('ffikit.libraryState');
@@ -133,7 +145,7 @@ export class Library implements Disposable {
  * file name (`'libm.so.6'`) is looked up where the system loader would look. Either way only an
  * absolute real path is handed to dlopen, after its header was checked against this platform.
  * @param path The library file, relative or absolute, or a bare file name.
- * @param options `sha256`: refuse the file unless its digest matches.
+ * @param options `sha256`: refuse the file unless its digest matches. `deepBind`: see {@link LoadOptions.deepBind}.
  * @returns The library; `lib.path` says which file was loaded.
  * @throws {LibraryLoadError} with `.reason` ('not-found', 'not-a-file', 'bad-format', 'wrong-arch',
  * 'missing-dependency', 'integrity', 'dlopen'), `.path` and a message listing possible solutions.
@@ -142,7 +154,7 @@ export class Library implements Disposable {
  * const { add } = lib.bind({ add: 'int add(int a, int b)' });
  */
 export function load(path: string, options: LoadOptions = {}): Library {
-  if (typeof options !== 'object' || options === null) throw argumentError('load', 'options', 'an object such as { sha256 }', options);
+  if (typeof options !== 'object' || options === null) throw argumentError('load', 'options', 'an object such as { sha256, deepBind }', options);
   const opened = openCheckedLibrary(path, options);
   let unloaded = false;
   const state: LibraryState = {

@@ -31,9 +31,13 @@ export interface NativeLibrary {
   unload(): void;
 }
 
-/** Opens an absolute, already-checked path. Throws the FFI layer's own error on failure. */
-export function openLibrary(absolutePath: string): NativeLibrary {
-  const handle = koffi.load(absolutePath);
+/**
+ * Opens an absolute, already-checked path. `deepBind` opens it with RTLD_DEEPBIND where the platform
+ * has it (glibc, FreeBSD): the library's own symbols come before the process's global ones.
+ * Throws the FFI layer's own error on failure.
+ */
+export function openLibrary(absolutePath: string, deepBind = false): NativeLibrary {
+  const handle = deepBind ? koffi.load(absolutePath, { deep: true }) : koffi.load(absolutePath);
   return {
     func: (name, result, params) => handle.func(name, result as KoffiTypeObject, params as KoffiTypeObject[]) as unknown as RawFunction,
     hasSymbol: (name) => {
@@ -53,6 +57,21 @@ export function openLibrary(absolutePath: string): NativeLibrary {
       }
     },
   };
+}
+
+let globalScope: ReturnType<typeof koffi.load> | undefined;
+
+/**
+ * The address the process's global symbol scope gives `name` (dlsym with RTLD_DEFAULT: the executable,
+ * what it links, LD_PRELOAD and RTLD_GLOBAL libraries), or undefined when nothing there defines it.
+ */
+export function globalSymbolAddress(name: string): bigint | undefined {
+  globalScope ??= koffi.load(null as unknown as string);
+  try {
+    return koffi.address(globalScope.symbol(name));
+  } catch {
+    return undefined;
+  }
 }
 
 /** Marks a pointer parameter type as output-only or input-output. */

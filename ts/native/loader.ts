@@ -10,10 +10,13 @@ import { debug } from '../core/debug';
 import { archMatches, expectedFormat, readBinaryHeader, type BinaryHeader } from './binfmt/binary-header';
 import { openLibrary, type NativeLibrary } from './koffi';
 import { searchLibrary, suggestNames } from './library-search';
+import { confirmedClashes, planDeepBind, type DeepBindOption } from './symbol-clash';
 
 export interface OpenOptions {
   /** Expected SHA-256 of the file (hex); a mismatch refuses to load it. */
   readonly sha256?: string;
+  /** RTLD_DEEPBIND: `'auto'` (default) when the library's functions clash with the process's. */
+  readonly deepBind?: DeepBindOption;
 }
 
 export interface OpenedLibrary {
@@ -172,17 +175,39 @@ function missingDependencies(file: string): string[] {
   }
 }
 
+/** Says which of the library's functions the process also defines, and warns when nothing separates them. */
+function reportClashes(file: string, lib: NativeLibrary, plan: ReturnType<typeof planDeepBind>): void {
+  const clashes = confirmedClashes(lib, plan.candidates);
+  if (clashes.length === 0) return;
+  const some = `${clashes.slice(0, 3).join(', ')}${clashes.length > 3 ? ` and ${clashes.length - 3} more` : ''}`;
+  if (plan.deepBind) {
+    debug('%s: %d functions also defined by the process (%s); opened with RTLD_DEEPBIND', file, clashes.length, some);
+    return;
+  }
+  if (plan.unavailable === undefined) return; // deepBind: false, chosen by the caller
+  process.emitWarning(
+    `${file} exports ${clashes.length} functions that this process already defines (${some}), and ${plan.unavailable}: ` +
+      "the library's calls to them may run the process's copies. Calls that mix the two can crash.",
+    { code: 'FFIKIT_SYMBOL_CLASH', type: 'LibraryWarning' },
+  );
+}
+
 /**
  * Resolves, checks and opens a library. Only an absolute real path ever reaches dlopen.
  * @throws {LibraryLoadError}
  */
 export function openCheckedLibrary(request: string, options: OpenOptions = {}): OpenedLibrary {
+  const deepBindOption = options.deepBind === undefined ? 'auto' : options.deepBind;
+  if (deepBindOption !== 'auto' && typeof deepBindOption !== 'boolean')
+    throw argumentError('load', 'options.deepBind', "true, false or 'auto'", deepBindOption);
   const file = resolveLibraryPath(request);
   const header = checkHeader(file);
   checkIntegrity(file, options.sha256);
+  const plan = planDeepBind(file, deepBindOption);
   try {
-    const lib = openLibrary(file);
-    debug('loaded %s (%s)', file, header.description);
+    const lib = openLibrary(file, plan.deepBind);
+    debug('loaded %s (%s)%s', file, header.description, plan.deepBind ? ' with RTLD_DEEPBIND' : '');
+    if (plan.candidates.length > 0) reportClashes(file, lib, plan);
     return { path: file, native: lib, header };
   } catch (err) {
     const message = (err as Error).message.replace(/^Failed to load shared library:\s*/, '');
