@@ -15,6 +15,8 @@ export {
   ClosedError,
   CallbackError,
   UnsupportedError,
+  MemoryCorruptionError,
+  type CorruptionKind,
   type LoadFailureReason,
 } from './core/errors';
 export {
