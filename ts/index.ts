@@ -92,3 +92,5 @@ export { Executor, type Submitted, type TaskArgs, type TaskResult } from './exec
 export { QueueFullError, TimeoutError, NativeCrashError } from './executors/errors';
 export type { ExecutorOptions, ExecutorLibrary, TaskOptions, MapOptions } from './executors/options';
 export { packRagged, type PackedRagged, type PackRaggedOptions } from './memory/batch';
+export { enableStats, disableStats, resetStats, stats, type Stats, type FunctionStats } from './library/stats';
+export { traceArguments, type CallContext, type PoolGauge } from './core/channels';

@@ -1,6 +1,8 @@
 // bindPointer(): a checked, typed function over a C function pointer that C handed out.
 
+import { checkedFromEnv } from '../core/checked';
 import { argumentError, bindError } from '../core/errors';
+import { kDefaultGuardBytes } from './guarded';
 import * as native from '../native/koffi';
 import { declareSpec, wrapDeclared, type FunctionSpec, type LibraryState } from './bind';
 import type { BindSpec, Bound } from './infer';
@@ -27,6 +29,7 @@ function pointerState(label: string): LibraryState {
       unload: () => undefined,
     },
     tryUnload: () => undefined,
+    checked: checkedFromEnv ? { guardBytes: kDefaultGuardBytes } : null,
   };
   return state;
 }

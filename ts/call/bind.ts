@@ -27,6 +27,8 @@ import { runAsync, type AsyncState } from './async-queue';
 import { paramCheck } from './checks/select';
 import { buildWrappers, type WrapperPlan, type WrapperRuntime } from './codegen';
 import { newScope, type CallScope } from './scope';
+import { checkedContracts, checkedParam, type CheckedCalls } from './checked-calls';
+import { argumentsTraced, callChannel, type CallContext } from '../core/channels';
 
 /** Library state a bound function consults on every call. */
 export interface LibraryState extends AsyncState {
@@ -39,6 +41,8 @@ export interface LibraryState extends AsyncState {
   readonly callbacks: Set<RegisteredCallback>;
   /** Unloads the library once it is closed and nothing (calls, arrays) uses it any more. */
   tryUnload(): void;
+  /** Checked mode's settings for this library's calls, or null when its calls are not checked. */
+  readonly checked: CheckedCalls | null;
 }
 
 /** What `bind()` accepts per function: a prototype string or an object with options. */
@@ -243,15 +247,17 @@ export function wrapDeclared(d: Declaration, raw: native.RawFunction): AnyFn {
   const disposes = disposedParam(jsName, proto, d.disposes);
   const arraysOption = d.arrays;
   const contracts = compileContracts(jsName, proto, arraysOption, { shared: options.shared === true });
+  const checked = state.checked;
   const checks = proto.params.map((p, i) => {
     const fromContract = contracts?.pointerOptions.get(i);
-    return paramCheck(jsName, p, options.shared === true ? { ...fromContract, shared: true } : fromContract);
+    const check = paramCheck(jsName, p, options.shared === true ? { ...fromContract, shared: true } : fromContract);
+    return checked === null ? check : checkedParam(jsName, p, check, checked);
   });
   const plan: WrapperPlan = {
     name: jsName,
     prototype: proto.text,
     checks,
-    contracts,
+    contracts: checked === null ? contracts : checkedContracts(contracts),
     errcheck,
     result: resultConversion(proto),
     outputs: outputConversions(proto),
@@ -265,11 +271,18 @@ export function wrapDeclared(d: Declaration, raw: native.RawFunction): AnyFn {
     translate: (e) => translateNativeThrow(jsName, e),
     // A wrong return value was already reported in full (naming the callback type); a throw is wrapped.
     callbackFailure: (scope: CallScope) =>
-      isCallbackReturnError(scope.callbackError) ? scope.callbackError : transientCallbackError(jsName, scope.callbackError),
+      scope.corruption ??
+      (isCallbackReturnError(scope.callbackError) ? scope.callbackError : transientCallbackError(jsName, scope.callbackError)),
     registeredThrew: pendingCallbackError,
     claimRegistered: claimCallbackError,
     newScope,
     runAsync: (start) => runAsync(state, `${jsName}.async()`, start),
+    tracer: callChannel,
+    traceContext: (mode, args) => {
+      const context: CallContext = { fn: jsName, symbol: proto.name, library: state.label, mode };
+      if (argumentsTraced()) context.arguments = Array.from(args);
+      return context;
+    },
   };
   const built = buildWrappers(plan, runtime);
   const wrappers = disposes ? disposingWrappers(state, jsName, built, disposes, raw) : built;

@@ -6,6 +6,14 @@ import type { NativeError } from '../core/errors';
 import type { CompiledContracts, ContractStep } from './array-contract';
 import type { ParamCheck } from './checks/check';
 import type { CallScope } from './scope';
+import type { CallContext } from '../core/channels';
+
+/** The part of a diagnostics TracingChannel the wrappers use (`ffikit:call`). */
+export interface CallTracer {
+  readonly hasSubscribers: boolean;
+  traceSync<T>(fn: () => T, context: CallContext): T;
+  tracePromise<T>(fn: () => Promise<T>, context: CallContext): Promise<T>;
+}
 
 /** What the generated code calls at run time (closure constants, never code). */
 export interface WrapperRuntime {
@@ -17,7 +25,7 @@ export interface WrapperRuntime {
   readonly arity: (got: number) => Error;
   /** Turns what the FFI layer threw into an ffikit error. */
   readonly translate: (err: unknown) => unknown;
-  /** The error for a transient callback that threw during the call. */
+  /** The error for a call whose scope failed: checked mode found corruption, or a transient callback threw. */
   readonly callbackFailure: (scope: CallScope) => Error;
   /** A registered callback that threw while this call ran (set by callbacks/, claimed here). */
   readonly registeredThrew: { readonly threw: boolean };
@@ -25,6 +33,10 @@ export interface WrapperRuntime {
   readonly newScope: () => CallScope;
   /** Admission control for `.async`: runs `start` once a slot is free. */
   readonly runAsync: (start: (done: (err: unknown, value?: unknown) => void) => void) => Promise<unknown>;
+  /** `ffikit:call`: every call is traced through it while it has subscribers. */
+  readonly tracer: CallTracer;
+  /** The context object of one traced call. */
+  readonly traceContext: (mode: 'sync' | 'async', args: ArrayLike<unknown>) => CallContext;
 }
 
 /** Everything about one declaration the generator needs. */
@@ -184,7 +196,14 @@ function emitSource(plan: WrapperPlan, k: Constants): { sync: string; async: str
   const convert = emitArguments(plan, k);
   const tail = emitTail(plan, params, k);
   const sync = [
+    // While `ffikit:call` has subscribers, the call runs again inside tracer.traceSync; `viaTrace`
+    // tells that inner run apart (it is reset on entry, so nested calls are traced too).
+    `let viaTrace = false;`,
     `return function bound(${params}) {`,
+    `  if (tracer.hasSubscribers) {`,
+    `    if (viaTrace) viaTrace = false;`,
+    `    else { const self = this, args = arguments; return tracer.traceSync(() => { viaTrace = true; return bound.apply(self, args); }, traceContext('sync', args)); }`,
+    `  }`,
     `  if (state.closed) throw closed(false);`,
     `  if (${arityTest(plan)}) throw arity(arguments.length);`,
     `  let ${kScope} = null;`,
@@ -194,7 +213,7 @@ function emitSource(plan: WrapperPlan, k: Constants): { sync: string; async: str
     `  if (${kScope} !== null) ${kScope}.hold();`,
     `  let r;`,
     `  try { r = raw(${params}); } catch (e) { if (${kScope} !== null) ${kScope}.release(); throw translate(e); }`,
-    `  if (${kScope} !== null) { ${kScope}.release(); if (${kScope}.callbackThrew) throw callbackFailure(${kScope}); }`,
+    `  if (${kScope} !== null) { ${kScope}.release(); if (${kScope}.failed) throw callbackFailure(${kScope}); }`,
     // A registered callback that threw while C ran it: this call is the one that was running.
     `  if (registeredThrew.threw) throw claimRegistered(NAME);`,
     `  ${tail}`,
@@ -202,7 +221,12 @@ function emitSource(plan: WrapperPlan, k: Constants): { sync: string; async: str
   ].join('\n');
   const async = [
     `function tail(r, ${params}) { ${tail} }`,
+    `let viaTrace = false;`,
     `return function boundAsync(${params}) {`,
+    `  if (tracer.hasSubscribers) {`,
+    `    if (viaTrace) viaTrace = false;`,
+    `    else { const self = this, args = arguments; return tracer.tracePromise(() => { viaTrace = true; return boundAsync.apply(self, args); }, traceContext('async', args)); }`,
+    `  }`,
     `  let ${kScope} = null;`,
     `  try {`,
     `    if (state.closed) throw closed(true);`,
@@ -218,7 +242,7 @@ function emitSource(plan: WrapperPlan, k: Constants): { sync: string; async: str
     `      raw.async(${params}${params ? ', ' : ''}(err, r) => {`,
     `        if (scope !== null) scope.release();`,
     `        if (err) return done(translate(err));`,
-    `        if (scope !== null && scope.callbackThrew) return done(callbackFailure(scope));`,
+    `        if (scope !== null && scope.failed) return done(callbackFailure(scope));`,
     `        try { done(undefined, tail(r${params ? ', ' : ''}${params})); } catch (e) { done(e); }`,
     `      });`,
     `    } catch (e) { if (scope !== null) scope.release(); done(translate(e)); }`,
@@ -241,6 +265,8 @@ const kRuntimeNames = [
   'claimRegistered',
   'newScope',
   'runAsync',
+  'tracer',
+  'traceContext',
 ] as const;
 
 function sourceLabel(name: string): string {
@@ -351,7 +377,7 @@ function closureWrappers(plan: WrapperPlan, rt: WrapperRuntime): { sync: Wrapper
     });
     for (const step of steps) if (step.kind === 'min') runStep(step, args, st, plan.checks[step.index] as ParamCheck, scope);
   };
-  const sync = (...args: unknown[]): unknown => {
+  const untracedSync = (args: unknown[]): unknown => {
     if (rt.state.closed) throw rt.closed(false);
     const scope = rt.newScope();
     prepare(args, scope);
@@ -364,11 +390,11 @@ function closureWrappers(plan: WrapperPlan, rt: WrapperRuntime): { sync: Wrapper
       throw rt.translate(e);
     }
     scope.release();
-    if (scope.callbackThrew) throw rt.callbackFailure(scope);
+    if (scope.failed) throw rt.callbackFailure(scope);
     if (rt.registeredThrew.threw) throw rt.claimRegistered(plan.name);
     return applyTail(plan, r, args);
   };
-  const async = (...args: unknown[]): Promise<unknown> => {
+  const untracedAsync = (args: unknown[]): Promise<unknown> => {
     const scope = rt.newScope();
     try {
       if (rt.state.closed) throw rt.closed(true);
@@ -383,7 +409,7 @@ function closureWrappers(plan: WrapperPlan, rt: WrapperRuntime): { sync: Wrapper
           rt.raw.async(...args, (err: unknown, r: unknown) => {
             scope.release();
             if (err) return done(rt.translate(err));
-            if (scope.callbackThrew) return done(rt.callbackFailure(scope));
+            if (scope.failed) return done(rt.callbackFailure(scope));
             try {
               done(undefined, applyTail(plan, r, args));
             } catch (e) {
@@ -400,6 +426,10 @@ function closureWrappers(plan: WrapperPlan, rt: WrapperRuntime): { sync: Wrapper
         throw e;
       });
   };
+  const sync = (...args: unknown[]): unknown =>
+    rt.tracer.hasSubscribers ? rt.tracer.traceSync(() => untracedSync(args), rt.traceContext('sync', args)) : untracedSync(args);
+  const async = (...args: unknown[]): Promise<unknown> =>
+    rt.tracer.hasSubscribers ? rt.tracer.tracePromise(() => untracedAsync(args), rt.traceContext('async', args)) : untracedAsync(args);
   return { sync, async };
 }
 

@@ -1,6 +1,8 @@
 // The per-call scope: ManagedArrays a call pins, and what a transient callback threw while C ran it.
 
+import type { MemoryCorruptionError } from '../core/errors';
 import { holdArray, unpinArray, type ManagedArray } from '../memory/managed-array';
+import { GuardedCopy } from './guarded';
 
 /**
  * State that belongs to one native call, created lazily by the wrapper the first time a converter
@@ -12,10 +14,15 @@ import { holdArray, unpinArray, type ManagedArray } from '../memory/managed-arra
 export class CallScope {
   #arrays: ManagedArray[] | null = null;
   #held = false;
+  #guarded: GuardedCopy[] | null = null;
+  /** True once the call must fail: a transient callback threw, or checked mode found corruption. */
+  failed = false;
   /** True once a transient callback threw (later invocations return a neutral value at once). */
   callbackThrew = false;
   /** What the first throwing transient callback threw. */
   callbackError: unknown = undefined;
+  /** The first corruption checked mode found when the call was over (it wins over a callback's error). */
+  corruption: MemoryCorruptionError | undefined = undefined;
 
   /** Records a (live) ManagedArray argument, to be pinned by {@link hold}. */
   record(array: ManagedArray): void {
@@ -30,8 +37,29 @@ export class CallScope {
     for (const a of arrays) holdArray(a);
   }
 
-  /** Unpins what {@link hold} pinned. Idempotent, so every settling path may call it. */
+  /** Checked mode: copies a buffer argument into a guarded block and returns the address C gets. */
+  guard(view: ArrayBufferView, fn: string, param: string, guardBytes: number): bigint {
+    const copy = new GuardedCopy(view, fn, param, guardBytes);
+    (this.#guarded ??= []).push(copy);
+    return copy.address;
+  }
+
+  /**
+   * Unpins what {@link hold} pinned, and in checked mode verifies and copies back the guarded
+   * arguments (a corruption makes the call fail). Idempotent, so every settling path may call it.
+   */
   release(): void {
+    const guarded = this.#guarded;
+    if (guarded !== null) {
+      this.#guarded = null;
+      for (const copy of guarded) {
+        const error = copy.finish();
+        if (error !== undefined && this.corruption === undefined) {
+          this.corruption = error;
+          this.failed = true;
+        }
+      }
+    }
     const arrays = this.#arrays;
     if (arrays === null) return;
     this.#arrays = null;
@@ -43,6 +71,7 @@ export class CallScope {
   callbackFailed(error: unknown): void {
     if (this.callbackThrew) return;
     this.callbackThrew = true;
+    this.failed = true;
     this.callbackError = error;
   }
 }

@@ -8,10 +8,12 @@ import {
   callbackDisposedError,
   callbackLimitError,
   callbackThrewError,
+  lateCallbackError,
   foreignCallbackResultError,
   type CallbackError,
 } from '../core/errors';
 import * as native from '../native/koffi';
+import { callbackDisposeChannel, callbackRegisterChannel, gauges } from '../core/channels';
 import { callbackLengthStrings, namedType, type CType } from '../declare/named-types';
 import { callbackReturn, kRefused, type CallbackReturn } from './return-check';
 import { holdLoop, lingerAtExit, releaseLoop, stopLingering } from './foreign-threads';
@@ -36,6 +38,10 @@ export interface RegisterOptions {
 const kTrampolines = 8192;
 const kTransientReserve = 192;
 const live = new Set<RegisteredCallback>();
+gauges.callbacks = () => live.size;
+/** Checked mode keeps this many disposed trampolines registered, to catch C calling one late. */
+const kQuarantinedTrampolines = 64;
+const quarantine: RegisteredCallback[] = [];
 
 /** Registered callbacks currently alive (for leak checks). */
 export function registeredCallbackCount(): number {
@@ -113,10 +119,20 @@ export class RegisteredCallback extends EventEmitter implements Disposable {
   #fn: ((...args: unknown[]) => unknown) | null;
   readonly #onError: ((error: CallbackError) => void) | undefined;
   readonly #release: (cb: RegisteredCallback) => void;
+  /** Checked mode: where it was registered (reported when C calls it after dispose). */
+  readonly #site: string | null;
+  #lateCallReported = false;
 
   /** @internal use Library.register() */
-  constructor(type: CType, fn: (...args: unknown[]) => unknown, options: RegisterOptions, release: (cb: RegisteredCallback) => void) {
+  constructor(
+    type: CType,
+    fn: (...args: unknown[]) => unknown,
+    options: RegisterOptions,
+    release: (cb: RegisteredCallback) => void,
+    checked = false,
+  ) {
     super();
+    this.#site = checked ? registrationSite() : null;
     this.type = type;
     this.thread = options.thread ?? 'main';
     this.#fn = fn;
@@ -130,7 +146,10 @@ export class RegisteredCallback extends EventEmitter implements Disposable {
     // exception raised inside C's call.
     const invoke = (...args: unknown[]): unknown => {
       const user = this.#fn;
-      if (user === null) return fallback;
+      if (user === null) {
+        if (this.#site !== null) this.#calledAfterDispose();
+        return fallback;
+      }
       let value: unknown;
       try {
         value = user(...(decodeArgs === null ? args : decodeArgs(args)));
@@ -148,6 +167,7 @@ export class RegisteredCallback extends EventEmitter implements Disposable {
     this.#native = this.#pointer;
     live.add(this);
     if (this.thread === 'any') holdLoop();
+    if (callbackRegisterChannel.hasSubscribers) callbackRegisterChannel.publish({ type: type.name, thread: this.thread });
   }
 
   /**
@@ -184,8 +204,11 @@ export class RegisteredCallback extends EventEmitter implements Disposable {
     }
     this.#pointer = null;
     this.#fn = null;
-    if (this.thread === 'main' || stopped) this.#unregister();
-    else lingerAtExit(this);
+    if (callbackDisposeChannel.hasSubscribers) callbackDisposeChannel.publish({ type: this.type.name, thread: this.thread });
+    if (stopped) this.#unregister();
+    else if (this.thread === 'any') lingerAtExit(this);
+    else if (this.#site !== null) this.#quarantine();
+    else this.#unregister();
     if (this.thread === 'any') releaseLoop();
   }
 
@@ -194,10 +217,31 @@ export class RegisteredCallback extends EventEmitter implements Disposable {
     this.dispose({ stopped: true });
   }
 
+  /** Checked mode: the trampoline stays registered for a while, so a late call from C is reported. */
+  #quarantine(): void {
+    quarantine.push(this);
+    const oldest = quarantine.length > kQuarantinedTrampolines ? quarantine.shift() : undefined;
+    if (oldest !== undefined) oldest.#unregister();
+  }
+
+  #calledAfterDispose(): void {
+    if (this.#lateCallReported) return;
+    this.#lateCallReported = true;
+    const site = this.#site as string;
+    if (this.thread === 'any' || pendingCallbackError.threw) this.#report(lateCallbackError(undefined, this.type.name, site));
+    else
+      this.#pending({
+        claimed: (where) => lateCallbackError(where, this.type.name, site),
+        unclaimed: () => lateCallbackError(undefined, this.type.name, site),
+      });
+  }
+
   #unregister(): void {
     const ptr = this.#native;
     if (ptr === null) return;
     this.#native = null;
+    const queued = quarantine.indexOf(this);
+    if (queued !== -1) quarantine.splice(queued, 1);
     live.delete(this);
     stopLingering(this);
     this.#release(this);
@@ -230,6 +274,11 @@ export class RegisteredCallback extends EventEmitter implements Disposable {
           unclaimed: () =>
             callbackThrewError(`RegisteredCallback(${name}) threw outside any ffikit call`, cause, 'C received a neutral value'),
         };
+    this.#pending(failure);
+  }
+
+  /** Hands `failure` to the native call that is running, or reports it when no call claims it. */
+  #pending(failure: Failure): void {
     pendingCallbackError.threw = true;
     pendingCallbackError.failure = failure;
     // Claimed synchronously by the wrapper of the native call that is running, if any.
@@ -254,6 +303,7 @@ export function createRegisteredCallback(
   fn: unknown,
   options: unknown,
   release: (cb: RegisteredCallback) => void,
+  checked = false,
 ): RegisteredCallback {
   const resolved = typeof type === 'string' ? namedType(type.trim()) : (type as CType | undefined);
   if (!resolved || resolved.kind !== 'callback' || !resolved.proto) {
@@ -274,5 +324,12 @@ export function createRegisteredCallback(
   if (live.size >= callbackCapacity()) {
     throw callbackLimitError(callbackCapacity(), kTrampolines);
   }
-  return new RegisteredCallback(resolved, fn as (...args: unknown[]) => unknown, opts, release);
+  return new RegisteredCallback(resolved, fn as (...args: unknown[]) => unknown, opts, release, checked);
+}
+
+/** The stack of the code that registered a callback, without ffikit's own frames. */
+function registrationSite(): string {
+  const lines = (new Error().stack ?? '').split('\n').slice(1);
+  const user = lines.filter((l) => !/[\\/](callbacks|library)[\\/]registered|[\\/]library[\\/]library\./.test(l));
+  return (user.length > 0 ? user : lines).map((l) => l.trim()).join('\n    ');
 }

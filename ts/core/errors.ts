@@ -465,3 +465,11 @@ export function writeAfterFreeError(describe: string, createdAt: string, offset:
     `${describe} created at ${createdAt} was written to after dispose() (first changed byte at offset ${offset}) (checked mode). Native code kept its pointer past the array's lifetime.`,
   );
 }
+
+/** Checked mode: C called a registered callback after it was disposed. */
+export function lateCallbackError(where: string | undefined, typeName: string, site: string): CallbackError {
+  return new CallbackError(
+    `${where === undefined ? '' : `${where}: `}RegisteredCallback(${typeName}) was called by C after dispose() (checked mode); C received a neutral value. It was registered at:\n    ${site}\nKeep it registered until C can no longer call it.`,
+    undefined,
+  );
+}

@@ -9,6 +9,10 @@ import type { CallbackSignature } from '../call/infer';
 import type { BindSpec, Bound } from '../call/infer';
 import { openCheckedLibrary } from '../native/loader';
 import { debug } from '../core/debug';
+import { checkedFromEnv, enableCheckedMemory } from '../core/checked';
+import { closeChannel, loadChannel } from '../core/channels';
+import { kDefaultGuardBytes, kMaxGuardBytes } from '../call/guarded';
+import type { CheckedCalls } from '../call/checked-calls';
 
 /** Options for {@link load}. */
 export interface LoadOptions {
@@ -26,6 +30,16 @@ export interface LoadOptions {
    * @defaultValue `'auto'`
    */
   readonly deepBind?: boolean | 'auto';
+  /**
+   * Checked mode, an FFI sanitizer for development (also on for every library with `FFIKIT_CHECKED=1`):
+   * each typed array, Buffer and ArrayBuffer argument reaches C as a copy with guard zones on both
+   * sides, verified after the call (a write outside is a {@link MemoryCorruptionError}); handle
+   * parameters refuse bare addresses; and ManagedArrays created from now on get red zones. `{ guardBytes }`
+   * sizes the zones (default 256, at most 1 MiB): writes that go further are reported but may already
+   * have damaged other memory. Costs a copy in and out per buffer argument; see docs/checked-mode.md.
+   * @defaultValue `false` (`true` under `FFIKIT_CHECKED=1`)
+   */
+  readonly checked?: boolean | { readonly guardBytes?: number };
 }
 
 const kState = Symbol('ffikit.libraryState');
@@ -94,7 +108,7 @@ export class Library implements Disposable {
   register<P extends string>(type: CallbackType<P> | string, fn: CallbackSignature<P>, options: RegisterOptions = {}): RegisteredCallback {
     const state = this[kState];
     if (state.closed) throw closedError('register()', this.path);
-    const cb = createRegisteredCallback(type, fn, options, (done) => state.callbacks.delete(done));
+    const cb = createRegisteredCallback(type, fn, options, (done) => state.callbacks.delete(done), state.checked !== null);
     state.callbacks.add(cb);
     return cb;
   }
@@ -128,6 +142,7 @@ export class Library implements Disposable {
     const state = this[kState];
     if (state.closed) return;
     state.closed = true;
+    if (closeChannel.hasSubscribers) closeChannel.publish({ path: this.path });
     if (state.inflight > 0 || state.holds > 0) {
       debug('close %s: unload deferred (%d async calls, %d arrays still using it)', this.path, state.inflight, state.holds);
     }
@@ -140,12 +155,30 @@ export class Library implements Disposable {
   }
 }
 
+function checkedOption(option: LoadOptions['checked']): CheckedCalls | null {
+  if (option === undefined) return checkedFromEnv ? { guardBytes: kDefaultGuardBytes } : null;
+  if (option === false) return null;
+  if (option === true) return { guardBytes: kDefaultGuardBytes };
+  const expected = `true, false or { guardBytes } with guardBytes a multiple of 16 in [16, ${kMaxGuardBytes}]`;
+  if (typeof option !== 'object' || option === null) throw argumentError('load', 'options.checked', expected, option);
+  const guardBytes = option.guardBytes ?? kDefaultGuardBytes;
+  if (
+    typeof guardBytes !== 'number' ||
+    !Number.isInteger(guardBytes) ||
+    guardBytes < 16 ||
+    guardBytes > kMaxGuardBytes ||
+    guardBytes % 16 !== 0
+  )
+    throw argumentError('load', 'options.checked.guardBytes', `a multiple of 16 in [16, ${kMaxGuardBytes}]`, guardBytes);
+  return { guardBytes };
+}
+
 /**
  * Loads a shared library. A path containing a slash is resolved against the current directory; a bare
  * file name (`'libm.so.6'`) is looked up where the system loader would look. Either way only an
  * absolute real path is handed to dlopen, after its header was checked against this platform.
  * @param path The library file, relative or absolute, or a bare file name.
- * @param options `sha256`: refuse the file unless its digest matches. `deepBind`: see {@link LoadOptions.deepBind}.
+ * @param options `sha256`: refuse the file unless its digest matches. `deepBind`, `checked`: see {@link LoadOptions}.
  * @returns The library; `lib.path` says which file was loaded.
  * @throws {LibraryLoadError} with `.reason` ('not-found', 'not-a-file', 'bad-format', 'wrong-arch',
  * 'missing-dependency', 'integrity', 'dlopen'), `.path` and a message listing possible solutions.
@@ -154,8 +187,11 @@ export class Library implements Disposable {
  * const { add } = lib.bind({ add: 'int add(int a, int b)' });
  */
 export function load(path: string, options: LoadOptions = {}): Library {
-  if (typeof options !== 'object' || options === null) throw argumentError('load', 'options', 'an object such as { sha256, deepBind }', options);
+  if (typeof options !== 'object' || options === null)
+    throw argumentError('load', 'options', 'an object such as { sha256, deepBind, checked }', options);
+  const checked = checkedOption(options.checked);
   const opened = openCheckedLibrary(path, options);
+  if (checked !== null) enableCheckedMemory();
   let unloaded = false;
   const state: LibraryState = {
     closed: false,
@@ -164,6 +200,7 @@ export function load(path: string, options: LoadOptions = {}): Library {
     callbacks: new Set(),
     label: opened.path,
     native: opened.native,
+    checked,
     tryUnload() {
       if (unloaded || !state.closed || state.inflight > 0 || state.holds > 0) return;
       unloaded = true;
@@ -177,5 +214,6 @@ export function load(path: string, options: LoadOptions = {}): Library {
     },
   };
   state.onIdle = () => state.tryUnload();
+  if (loadChannel.hasSubscribers) loadChannel.publish({ path: opened.path, deepBind: opened.deepBind, checked: checked !== null });
   return new Library(opened.path, state);
 }

@@ -24,6 +24,8 @@ export interface OpenedLibrary {
   readonly path: string;
   readonly native: NativeLibrary;
   readonly header: BinaryHeader;
+  /** Whether it was opened with RTLD_DEEPBIND. */
+  readonly deepBind: boolean;
 }
 
 function fail(reason: LoadFailureReason, file: string, what: string, fixes: string[], cause?: unknown): never {
@@ -208,7 +210,7 @@ export function openCheckedLibrary(request: string, options: OpenOptions = {}): 
     const lib = openLibrary(file, plan.deepBind);
     debug('loaded %s (%s)%s', file, header.description, plan.deepBind ? ' with RTLD_DEEPBIND' : '');
     if (plan.candidates.length > 0) reportClashes(file, lib, plan);
-    return { path: file, native: lib, header };
+    return { path: file, native: lib, header, deepBind: plan.deepBind };
   } catch (err) {
     const message = (err as Error).message.replace(/^Failed to load shared library:\s*/, '');
     if (/cannot open shared object file|Library not loaded|image not found|specified module could not be found/i.test(message)) {
