@@ -1,6 +1,6 @@
 // Types for build.js (compiles the example libraries in examples/native/).
 
-/** The example libraries: lost-update.c (examples/05) and misbehave.c (examples/07). */
+/** The example libraries: lost-update.c (examples/05) and misbehave.c (examples/07 and 16). */
 export type ExampleLibrary = 'lost-update' | 'misbehave';
 
 /** Builds the library if it is missing or older than its source (with $CC, default cc); returns its path. */
