@@ -5,6 +5,7 @@ import type { CompiledErrcheck } from '../declare/errcheck';
 import type { NativeError } from '../core/errors';
 import type { CompiledContracts, ContractStep } from './array-contract';
 import type { ParamCheck } from './checks/check';
+import { usableArrays } from './checks/buffers';
 import type { CallScope } from './scope';
 import type { CallContext } from '../core/channels';
 
@@ -109,7 +110,8 @@ function emitStep(step: ContractStep, checks: readonly ParamCheck[], k: Constant
       if (step.fastCtor !== null) {
         const C = k.ref(step.fastCtor, 'Array');
         lines.push(`let ${n};`);
-        lines.push(`if (${a} instanceof ${C} && ${a}.length !== 0 && ${a}.buffer.resizable === false) ${n} = ${a}.length;`);
+        const usable = k.ref(usableArrays, 'usable');
+        lines.push(`if (${a} instanceof ${C} && ${a}.length !== 0 && ${usable}.has(${a})) ${n} = ${a}.length;`);
         lines.push(`else { ${n} = ${k.ref(step.capacity, 'capacity')}(${a}); ${convert} }`);
         return lines;
       }
