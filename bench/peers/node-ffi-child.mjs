@@ -1,0 +1,67 @@
+// The peer group's child process, run on a Node version with node:ffi: measures one call four ways, prints JSON.
+//
+//   node node-ffi-child.mjs '{"edge": "<fixture .so>", "ref": "<libffikit_ref.so>", "napi": "<addon .node>"}'
+//
+// Every task calls the same C function (add from the edge fixture, safe_operation from the reference
+// library) except the N-API floor, whose addon carries its own copy of those two bodies.
+import { createRequire } from 'node:module';
+
+import { measure } from '../measure.mjs';
+
+const require = createRequire(import.meta.url);
+const { edge, ref, napi } = JSON.parse(process.argv[2]);
+const CALLS = 1000;
+const LEN = 8;
+
+const koffi = require('koffi');
+const ffikit = require('../../dist/index.js');
+const ffi = require('node:ffi');
+const addon = require(napi);
+
+const ffikitEdge = ffikit.load(edge);
+const ffikitRef = ffikit.load(ref);
+const { add } = ffikitEdge.bind({ add: 'int add(int a, int b)' });
+const { safe_operation: safeOperation } = ffikitRef.bind({ safe_operation: 'int safe_operation(double *arr, size_t len)' });
+const rawAdd = koffi.load(edge).func('int add(int a, int b)');
+const rawSafe = koffi.load(ref).func('int safe_operation(double *arr, size_t len)');
+// node:ffi's int types are its own names; a 64-bit integer argument takes a BigInt.
+const nodeAdd = ffi.dlopen(edge, { add: { arguments: ['int32', 'int32'], return: 'int32' } }).functions.add;
+const nodeSafe = ffi.dlopen(ref, { safe_operation: { arguments: ['pointer', 'uint64'], return: 'int32' } }).functions.safe_operation;
+const LEN_BIG = BigInt(LEN);
+
+// Each peer gets its own array: safe_operation writes sqrt in place, and after a few calls every element
+// is 1.0, so every call does the same work whichever peer made it.
+const arrays = Array.from({ length: 4 }, () => new Float64Array(LEN).fill(4));
+let sink = 0;
+const loop = (name, call) => ({
+  name,
+  callsPerIteration: CALLS,
+  fn: () => {
+    for (let i = 0; i < CALLS; i++) sink += call(i);
+  },
+});
+const tasks = [
+  loop('ffikit add', (i) => add(i, 1)),
+  loop('raw koffi add', (i) => rawAdd(i, 1)),
+  loop('node:ffi add', (i) => nodeAdd(i, 1)),
+  loop('N-API add', (i) => addon.add(i, 1)),
+  loop('ffikit safe_operation', () => safeOperation(arrays[0], LEN)),
+  loop('raw koffi safe_operation', () => rawSafe(arrays[1], LEN)),
+  loop('node:ffi safe_operation', () => nodeSafe(arrays[2], LEN_BIG)),
+  loop('N-API safe_operation', () => addon.safe_operation(arrays[3], LEN)),
+];
+
+// Every peer must compute the same results before its speed means anything.
+const check = new Float64Array(LEN).fill(4);
+const probes = [add(2, 3), rawAdd(2, 3), nodeAdd(2, 3), addon.add(2, 3)];
+if (probes.some((r) => r !== 5)) throw new Error(`peers disagree on add(2, 3): ${probes.join(', ')}`);
+const statuses = [safeOperation(check, LEN), rawSafe(check, LEN), nodeSafe(check, LEN_BIG), addon.safe_operation(check, LEN)];
+if (statuses.some((s) => s !== 0) || check[0] !== Math.sqrt(Math.sqrt(Math.sqrt(2)))) {
+  throw new Error(`peers disagree on safe_operation: statuses ${statuses.join(', ')}, element ${check[0]}`);
+}
+
+const ns = await measure(tasks);
+if (!Number.isFinite(sink)) throw new Error('benchmark sink is not finite');
+ffikitEdge.close();
+ffikitRef.close();
+process.stdout.write(`${JSON.stringify({ node: process.version, ns })}\n`);
