@@ -15,7 +15,7 @@ const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 
 /** @returns {string} the SVG document for a bench report */
 export function renderChart(report) {
-  const rows = report.groups.flatMap((g) => [{ heading: g.title }, ...g.ratios]);
+  const rows = report.groups.flatMap((g) => [{ heading: g.title }, ...(g.notes ?? []).map((note) => ({ note })), ...g.ratios]);
   const height = 70 + rows.length * ROW + 30;
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" font-family="sans-serif" font-size="12">`,
@@ -31,13 +31,16 @@ export function renderChart(report) {
   for (const row of rows) {
     if (row.heading) {
       parts.push(`<text x="12" y="${y + 16}" font-weight="bold">${esc(row.heading)}</text>`);
+    } else if (row.note) {
+      parts.push(
+        `<text x="24" y="${y + 16}" fill="#757575">${esc(row.note.length > 150 ? `${row.note.slice(0, 147)}...` : row.note)}</text>`,
+      );
     } else {
       const color = row.target === undefined ? '#9e9e9e' : row.ok ? '#2e7d32' : '#c62828';
       parts.push(`<text x="24" y="${y + 16}">${esc(row.label)}</text>`);
       if (row.skip !== undefined) {
         // A row that could not be measured on this machine (a peer missing) keeps its place and says why.
-        const reason = row.skip.length > 110 ? `${row.skip.slice(0, 107)}...` : row.skip;
-        parts.push(`<text x="${x(MIN) + 4}" y="${y + 16}" fill="#757575" font-style="italic">skipped: ${esc(reason)}</text>`);
+        parts.push(`<text x="${x(MIN) + 4}" y="${y + 16}" fill="#757575" font-style="italic">skipped: ${esc(row.skip)}</text>`);
         y += ROW;
         continue;
       }

@@ -26,12 +26,15 @@ for (const file of files) {
     const tasks = group.tasks(ctx);
     const ns = { ...(group.external?.(ctx) ?? {}), ...(await measure(tasks)) };
     console.log(`\n${group.title}`);
+    // Notes say what a group could not measure on this machine and why (its rows then carry `skip`).
+    const notes = group.notes?.(ctx) ?? [];
+    for (const note of notes) console.log(`  note: ${note}`);
     for (const [name, v] of Object.entries(ns)) console.log(`  ${name.padEnd(52)} ${v.toFixed(1).padStart(12)} ns/call`);
     const ratioSpecs = typeof group.ratios === 'function' ? group.ratios(ctx) : group.ratios;
     const ratios = ratioSpecs.map((r) => {
       // `skip: reason` specs are rows that could not be measured here (a peer missing): shown with the reason, never guessed.
       if (r.skip !== undefined) {
-        console.log(`  skip  ${r.label.padEnd(42)} ${r.skip}`);
+        console.log(`  skip  ${r.label.padEnd(48)} ${r.skip}`);
         return { ...r };
       }
       // `kind: 'diff'` specs compare absolute costs: ns(num) - ns(den), e.g. what one check adds per call.
@@ -42,11 +45,11 @@ for (const file of files) {
       const target = r.target === undefined ? '' : `target ${r.higherIsBetter ? '>=' : '<='} ${r.target}${diff ? ' ns' : ''}`;
       const absolute = `(${ns[r.num].toFixed(1)} ${diff ? '-' : '/'} ${ns[r.den].toFixed(1)} ns)`;
       console.log(
-        `  ${diff ? 'diff ' : 'ratio'} ${r.label.padEnd(42)} ${value.toFixed(3).padStart(8)}${diff ? 'ns' : 'x '} ${absolute.padEnd(24)} ${target} ${r.target === undefined ? '' : ok ? 'OK' : 'MISSED'}`,
+        `  ${diff ? 'diff ' : 'ratio'} ${r.label.padEnd(48)} ${value.toFixed(3).padStart(8)}${diff ? 'ns' : 'x '} ${absolute.padEnd(24)} ${target} ${r.target === undefined ? '' : ok ? 'OK' : 'MISSED'}`,
       );
       return { ...r, value, ok, numNs: ns[r.num], denNs: ns[r.den] };
     });
-    report.groups.push({ title: group.title, nsPerCall: ns, ratios });
+    report.groups.push({ title: group.title, notes, nsPerCall: ns, ratios });
   } finally {
     await group.teardown?.(ctx);
   }

@@ -8,7 +8,9 @@ const path = require('node:path');
 const root = path.resolve(__dirname, '..', '..');
 const out = path.join(root, 'build', 'napi-floor');
 const addon = path.join(out, 'Release', 'ffikit_napi_floor.node');
-const sources = ['napi_floor.c', 'CMakeLists.txt', 'package.json'].map((f) => path.join(__dirname, f)).concat(path.join(root, 'cpp', 'include', 'ffikit_ref.h'));
+const sources = ['napi_floor.c', 'CMakeLists.txt', 'package.json']
+  .map((f) => path.join(__dirname, f))
+  .concat(path.join(root, 'cpp', 'include', 'ffikit_ref.h'));
 
 function stale() {
   if (!fs.existsSync(addon)) return true;

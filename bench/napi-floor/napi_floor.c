@@ -1,5 +1,6 @@
-/* The benchmark's N-API floor: add(int, int) and safe_operation(Float64Array, len), the two calls of
- * bench group 01, written directly against Node-API with no checks beyond what Node-API needs. */
+/* The benchmark's N-API floor: add(int, int) and safe_operation(Float64Array, len), the two calls
+ * of bench group 01, written directly against Node-API with no checks beyond what Node-API needs.
+ */
 #include <math.h>
 #include <node_api.h>
 #include <stddef.h>
@@ -26,7 +27,8 @@ static napi_value js_add(napi_env env, napi_callback_info info) {
   int32_t b = 0;
   napi_value result;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 2 || napi_get_value_int32(env, argv[0], &a) != napi_ok || napi_get_value_int32(env, argv[1], &b) != napi_ok) {
+  if (argc < 2 || napi_get_value_int32(env, argv[0], &a) != napi_ok ||
+      napi_get_value_int32(env, argv[1], &b) != napi_ok) {
     napi_throw_type_error(env, NULL, "add(): expected two numbers");
     return NULL;
   }
@@ -43,7 +45,8 @@ static napi_value js_safe_operation(napi_env env, napi_callback_info info) {
   int64_t len = 0;
   napi_value result;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 2 || napi_get_typedarray_info(env, argv[0], &type, &length, &data, NULL, NULL) != napi_ok ||
+  if (argc < 2 ||
+      napi_get_typedarray_info(env, argv[0], &type, &length, &data, NULL, NULL) != napi_ok ||
       type != napi_float64_array) {
     napi_throw_type_error(env, NULL, "safe_operation(): expected a Float64Array");
     return NULL;
@@ -61,6 +64,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"add", NULL, js_add, NULL, NULL, NULL, napi_enumerable, NULL},
       {"safe_operation", NULL, js_safe_operation, NULL, NULL, NULL, napi_enumerable, NULL},
   };
-  if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
+  if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok)
+    return NULL;
   return exports;
 }
