@@ -69,21 +69,29 @@ module.exports = {
   notes: (c) => [c.node26.skip, c.napiSkip].filter((note) => note !== undefined),
   external: (c) => c.node26.ns ?? {},
   tasks: (c) => {
+    // One literal loop per task (see bench/peers/node-ffi-child.mjs for why); results feed a sink.
     let sink = 0;
     c.readSink = () => sink;
-    const { add, safeOperation, addon, arrays } = c;
-    const loop = (name, call) => ({
-      name,
-      callsPerIteration: CALLS,
-      fn: () => {
-        for (let i = 0; i < CALLS; i++) sink += call(i);
-      },
-    });
-    const tasks = [loop('ffikit add', (i) => add(i, 1)), loop('ffikit safe_operation', () => safeOperation(arrays[0], LEN))];
+    const { add, safeOperation, addon } = c;
+    const [a0, a1] = c.arrays;
+    const task = (name, fn) => ({ name, callsPerIteration: CALLS, fn });
+    const tasks = [
+      task('ffikit add', () => {
+        for (let i = 0; i < CALLS; i++) sink += add(i, 1);
+      }),
+      task('ffikit safe_operation', () => {
+        for (let i = 0; i < CALLS; i++) sink += safeOperation(a0, LEN);
+      }),
+    ];
     if (addon !== null) {
+      const { add: napiAdd, safe_operation: napiSafe } = addon;
       tasks.push(
-        loop('N-API add', (i) => addon.add(i, 1)),
-        loop('N-API safe_operation', () => addon.safe_operation(arrays[1], LEN)),
+        task('N-API add', () => {
+          for (let i = 0; i < CALLS; i++) sink += napiAdd(i, 1);
+        }),
+        task('N-API safe_operation', () => {
+          for (let i = 0; i < CALLS; i++) sink += napiSafe(a1, LEN);
+        }),
       );
     }
     return tasks;

@@ -32,27 +32,42 @@ const LEN_BIG = BigInt(LEN);
 
 // Each peer gets its own array: safe_operation writes sqrt in place, and after a few calls every element
 // is 1.0, so every call does the same work whichever peer made it.
-const arrays = Array.from({ length: 4 }, () => new Float64Array(LEN).fill(4));
+const [a0, a1, a2, a3] = Array.from({ length: 4 }, () => new Float64Array(LEN).fill(4));
+const napiAdd = addon?.add;
+const napiSafe = addon?.safe_operation;
+// One literal loop per task, never a shared helper taking the callee: closures of one literal share
+// their feedback, so a shared call site turns megamorphic and V8 stops inlining (node:ffi's fast calls
+// lose the most). Results feed a sink so the optimizer cannot drop the calls.
 let sink = 0;
-const loop = (name, call) => ({
-  name,
-  callsPerIteration: CALLS,
-  fn: () => {
-    for (let i = 0; i < CALLS; i++) sink += call(i);
-  },
-});
+const task = (name, fn) => ({ name, callsPerIteration: CALLS, fn });
 const tasks = [
-  loop('ffikit add', (i) => add(i, 1)),
-  loop('raw koffi add', (i) => rawAdd(i, 1)),
-  loop('node:ffi add', (i) => nodeAdd(i, 1)),
-  loop('ffikit safe_operation', () => safeOperation(arrays[0], LEN)),
-  loop('raw koffi safe_operation', () => rawSafe(arrays[1], LEN)),
-  loop('node:ffi safe_operation', () => nodeSafe(arrays[2], LEN_BIG)),
+  task('ffikit add', () => {
+    for (let i = 0; i < CALLS; i++) sink += add(i, 1);
+  }),
+  task('raw koffi add', () => {
+    for (let i = 0; i < CALLS; i++) sink += rawAdd(i, 1);
+  }),
+  task('node:ffi add', () => {
+    for (let i = 0; i < CALLS; i++) sink += nodeAdd(i, 1);
+  }),
+  task('ffikit safe_operation', () => {
+    for (let i = 0; i < CALLS; i++) sink += safeOperation(a0, LEN);
+  }),
+  task('raw koffi safe_operation', () => {
+    for (let i = 0; i < CALLS; i++) sink += rawSafe(a1, LEN);
+  }),
+  task('node:ffi safe_operation', () => {
+    for (let i = 0; i < CALLS; i++) sink += nodeSafe(a2, LEN_BIG);
+  }),
 ];
 if (addon !== null) {
   tasks.push(
-    loop('N-API add', (i) => addon.add(i, 1)),
-    loop('N-API safe_operation', () => addon.safe_operation(arrays[3], LEN)),
+    task('N-API add', () => {
+      for (let i = 0; i < CALLS; i++) sink += napiAdd(i, 1);
+    }),
+    task('N-API safe_operation', () => {
+      for (let i = 0; i < CALLS; i++) sink += napiSafe(a3, LEN);
+    }),
   );
 }
 
