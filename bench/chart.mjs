@@ -9,8 +9,8 @@ const MAX = 1000;
 
 const x = (v) =>
   LEFT + ((Math.log10(Math.min(Math.max(v, MIN), MAX)) - Math.log10(MIN)) / (Math.log10(MAX) - Math.log10(MIN))) * (WIDTH - LEFT - RIGHT);
-// Older reports (bench/results from before absolute figures were recorded) have no ns beside the ratio.
-const ns = (v) => (v === undefined ? '?' : v.toFixed(1));
+// The absolute ns behind a row; reports from before they were recorded have none, and show none.
+const absolute = (row, op) => (row.numNs === undefined ? '' : ` (${row.numNs.toFixed(1)} ${op} ${row.denNs.toFixed(1)} ns)`);
 const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** @returns {string} the SVG document for a bench report */
@@ -47,14 +47,14 @@ export function renderChart(report) {
       if (row.kind === 'diff') {
         // Absolute costs (ns added per call) have no place on a ratio axis: printed, coloured by the target.
         parts.push(
-          `<text x="${x(MIN) + 4}" y="${y + 16}" fill="${color}" font-weight="bold">${row.value >= 0 ? '+' : ''}${row.value.toFixed(1)} ns per call (${ns(row.numNs)} - ${ns(row.denNs)} ns; target ≤ ${row.target} ns)</text>`,
+          `<text x="${x(MIN) + 4}" y="${y + 16}" fill="${color}" font-weight="bold">${row.value >= 0 ? '+' : ''}${row.value.toFixed(1)} ns per call${absolute(row, '-')} (target ≤ ${row.target} ns)</text>`,
         );
         y += ROW;
         continue;
       }
       parts.push(`<rect x="${x(MIN)}" y="${y + 5}" width="${Math.max(1, x(row.value) - x(MIN))}" height="14" fill="${color}"/>`);
       const labelX = Math.max(x(row.value), row.target === undefined ? 0 : x(row.target)) + 5;
-      parts.push(`<text x="${labelX}" y="${y + 16}" fill="#333">${row.value.toFixed(2)}× (${ns(row.numNs)} / ${ns(row.denNs)} ns)</text>`);
+      parts.push(`<text x="${labelX}" y="${y + 16}" fill="#333">${row.value.toFixed(2)}×${absolute(row, '/')}</text>`);
       if (row.target !== undefined) {
         parts.push(`<line x1="${x(row.target)}" y1="${y + 2}" x2="${x(row.target)}" y2="${y + 22}" stroke="black" stroke-width="2"/>`);
         parts.push(
