@@ -4,39 +4,14 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
-import { Bench } from 'tinybench';
 
 import { renderChart } from './chart.mjs';
+import { measure, ROUNDS } from './measure.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 
-const ROUNDS = Number(process.env.FFIKIT_BENCH_ROUNDS ?? 5);
-const TIME_MS = Number(process.env.FFIKIT_BENCH_TIME_MS ?? 300);
 const only = process.argv.slice(2);
-
-/**
- * Measures tasks side by side: ROUNDS rounds, each running every task of the group once through
- * tinybench, so slow drift (thermal, other load) hits all tasks alike. Per-task figure: the median
- * over rounds of tinybench's median latency, divided by the calls each iteration makes.
- */
-async function measure(group) {
-  const perTask = new Map(group.tasks.map((t) => [t.name, []]));
-  for (let round = 0; round < ROUNDS; round++) {
-    const order = round % 2 === 0 ? group.tasks : [...group.tasks].reverse();
-    for (const task of order) {
-      // `iterations` lowers tinybench's minimum of 64 runs for tasks that take a large fraction of a second.
-      const few = task.iterations === undefined ? {} : { iterations: task.iterations, warmupIterations: 1 };
-      const bench = new Bench({ time: task.timeMs ?? TIME_MS, warmupTime: 50, throws: true, ...few });
-      bench.add(task.name, task.fn);
-      await bench.run();
-      const result = bench.tasks[0].result;
-      perTask.get(task.name).push((result.latency.p50 * 1e6) / (task.callsPerIteration ?? 1));
-    }
-  }
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  return Object.fromEntries([...perTask].map(([name, xs]) => [name, median(xs)]));
-}
 
 const files = readdirSync(join(here, 'groups'))
   .filter((f) => f.endsWith('.js'))
@@ -49,23 +24,32 @@ for (const file of files) {
   const ctx = await group.setup();
   try {
     const tasks = group.tasks(ctx);
-    const ns = { ...(group.external?.(ctx) ?? {}), ...(await measure({ tasks })) };
+    const ns = { ...(group.external?.(ctx) ?? {}), ...(await measure(tasks)) };
     console.log(`\n${group.title}`);
+    // Notes say what a group could not measure on this machine and why (its rows then carry `skip`).
+    const notes = group.notes?.(ctx) ?? [];
+    for (const note of notes) console.log(`  note: ${note}`);
     for (const [name, v] of Object.entries(ns)) console.log(`  ${name.padEnd(52)} ${v.toFixed(1).padStart(12)} ns/call`);
     const ratioSpecs = typeof group.ratios === 'function' ? group.ratios(ctx) : group.ratios;
     const ratios = ratioSpecs.map((r) => {
+      // `skip: reason` specs are rows that could not be measured here (a peer missing): shown with the reason, never guessed.
+      if (r.skip !== undefined) {
+        console.log(`  skip  ${r.label.padEnd(48)} ${r.skip}`);
+        return { ...r };
+      }
       // `kind: 'diff'` specs compare absolute costs: ns(num) - ns(den), e.g. what one check adds per call.
       const diff = r.kind === 'diff';
       const value = diff ? ns[r.num] - ns[r.den] : ns[r.num] / ns[r.den];
       const ok = r.target === undefined || (r.higherIsBetter ? value >= r.target : value <= r.target);
       if (!ok) failed++;
       const target = r.target === undefined ? '' : `target ${r.higherIsBetter ? '>=' : '<='} ${r.target}${diff ? ' ns' : ''}`;
+      const absolute = `(${ns[r.num].toFixed(1)} ${diff ? '-' : '/'} ${ns[r.den].toFixed(1)} ns)`;
       console.log(
-        `  ${diff ? 'diff ' : 'ratio'} ${r.label.padEnd(42)} ${value.toFixed(3).padStart(8)}${diff ? 'ns' : 'x '} ${target} ${r.target === undefined ? '' : ok ? 'OK' : 'MISSED'}`,
+        `  ${diff ? 'diff ' : 'ratio'} ${r.label.padEnd(48)} ${value.toFixed(3).padStart(8)}${diff ? 'ns' : 'x '} ${absolute.padEnd(24)} ${target} ${r.target === undefined ? '' : ok ? 'OK' : 'MISSED'}`,
       );
-      return { ...r, value, ok };
+      return { ...r, value, ok, numNs: ns[r.num], denNs: ns[r.den] };
     });
-    report.groups.push({ title: group.title, nsPerCall: ns, ratios });
+    report.groups.push({ title: group.title, notes, nsPerCall: ns, ratios });
   } finally {
     await group.teardown?.(ctx);
   }
