@@ -1,61 +1,14 @@
-// The one generator of bound functions: emitters (names in, code out) for argument checks, contracts and errcheck tails, plus a closure-built fallback.
+// The one generator of bound functions: emitters (names in, code out) for argument checks, contracts and errcheck tails; closures where code generation is disallowed.
 
 import { debug } from '../core/debug';
 import type { CompiledErrcheck } from '../declare/errcheck';
-import type { NativeError } from '../core/errors';
-import type { CompiledContracts, ContractStep } from './array-contract';
+import type { ContractStep } from './array-contract';
 import type { ParamCheck } from './checks/check';
 import { usableArrays } from './checks/buffers';
-import type { CallScope } from './scope';
-import type { CallContext } from '../core/channels';
+import { closureWrappers } from './closure-wrappers';
+import type { AsyncWrapper, Wrapper, WrapperPlan, WrapperRuntime } from './wrapper-plan';
 
-/** The part of a diagnostics TracingChannel the wrappers use (`ffikit:call`). */
-export interface CallTracer {
-  readonly hasSubscribers: boolean;
-  traceSync<T>(fn: () => T, context: CallContext): T;
-  tracePromise<T>(fn: () => Promise<T>, context: CallContext): Promise<T>;
-}
-
-/** What the generated code calls at run time (closure constants, never code). */
-export interface WrapperRuntime {
-  /** The library's state: `closed` is read on every call. */
-  readonly state: { readonly closed: boolean };
-  /** The unchecked native function (`raw.async` for the async variant). */
-  readonly raw: ((...args: unknown[]) => unknown) & { async: (...args: unknown[]) => void };
-  readonly closed: (async: boolean) => Error;
-  readonly arity: (got: number) => Error;
-  /** Turns what the FFI layer threw into an ffikit error. */
-  readonly translate: (err: unknown) => unknown;
-  /** The error for a call whose scope failed: checked mode found corruption, or a transient callback threw. */
-  readonly callbackFailure: (scope: CallScope) => Error;
-  /** A registered callback that threw while this call ran (set by callbacks/, claimed here). */
-  readonly registeredThrew: { readonly threw: boolean };
-  readonly claimRegistered: (fn: string) => Error;
-  readonly newScope: () => CallScope;
-  /** Admission control for `.async`: runs `start` once a slot is free. */
-  readonly runAsync: (start: (done: (err: unknown, value?: unknown) => void) => void) => Promise<unknown>;
-  /** `ffikit:call`: every call is traced through it while it has subscribers. */
-  readonly tracer: CallTracer;
-  /** The context object of one traced call. */
-  readonly traceContext: (mode: 'sync' | 'async', args: ArrayLike<unknown>) => CallContext;
-}
-
-/** Everything about one declaration the generator needs. */
-export interface WrapperPlan {
-  /** The JS name (also in `//# sourceURL=ffikit:bind/<name>`). */
-  readonly name: string;
-  readonly prototype: string;
-  readonly checks: readonly ParamCheck[];
-  readonly contracts: CompiledContracts | undefined;
-  readonly errcheck: CompiledErrcheck;
-  /** Converts the raw result before errcheck (pointers to opaque types become typed handles). */
-  readonly result: ((r: unknown) => unknown) | null;
-  /** Out-parameters to convert after the call (`_Out_ T **` handles), by argument index. */
-  readonly outputs: readonly { readonly index: number; readonly convert: (out: unknown) => void }[];
-}
-
-type Wrapper = (...args: unknown[]) => unknown;
-type AsyncWrapper = (...args: unknown[]) => Promise<unknown>;
+export type { CallTracer, WrapperPlan, WrapperRuntime } from './wrapper-plan';
 
 // ------------------------------------------------------------------------------------------------
 // Names used by generated code. Locals follow one scheme, kept here; constants get names from a
@@ -295,144 +248,6 @@ function compile<T>(source: string, label: string, k: Constants, plan: WrapperPl
   }
   debug('generated ffikit:bind/%s\n%s', label, text);
   return factory(...kRuntimeNames.map((n) => rt[n]), plan.name, plan.prototype, ...Object.values(k.values));
-}
-
-// ------------------------------------------------------------------------------------------------
-// The closure-built fallback: the same steps, interpreted.
-
-interface StepState {
-  readonly counts: number[];
-  readonly shapes: (readonly number[])[];
-  readonly strides: number[];
-}
-
-function runStep(step: ContractStep, args: unknown[], st: StepState, check: ParamCheck, scope: CallScope): void {
-  const i = step.index;
-  const { counts, shapes } = st;
-  switch (step.kind) {
-    case 'array':
-      if (step.normalize) args[i] = step.normalize(args[i]);
-      counts[i] = step.capacity(args[i]);
-      if (step.shapeOf) shapes[i] = step.shapeOf(args[i]);
-      if (step.strideOf) st.strides[i] = step.strideOf(args[i]);
-      if (step.unwrap) args[i] = step.unwrap(args[i]);
-      args[i] = check.convert(args[i], scope);
-      return;
-    case 'lead':
-      args[i] = step.check(
-        args[i] === undefined ? st.strides[step.of] : args[i],
-        shapes[step.of] as readonly number[],
-        counts[step.of] as number,
-      );
-      return;
-    case 'min': {
-      const min = step.param === null ? step.min : args[step.param];
-      if (!((counts[step.of] as number) >= (min as number))) step.check(counts[step.of] as number, min);
-      return;
-    }
-    case 'count': {
-      const n = counts[step.of] as number;
-      args[i] = args[i] === undefined ? n : step.check(args[i], n);
-      return;
-    }
-    case 'dim': {
-      const d = (shapes[step.of] as readonly number[])[step.axis] as number;
-      args[i] = args[i] === undefined ? d : args[i] === d ? d : step.check(args[i], d);
-      return;
-    }
-  }
-}
-
-/** What the emitted tail does, as a function. */
-function applyTail(plan: WrapperPlan, raw: unknown, args: readonly unknown[]): unknown {
-  for (const o of plan.outputs) o.convert(args[o.index]);
-  const r = plan.result ? plan.result(raw) : raw;
-  const errcheck = plan.errcheck;
-  switch (errcheck.kind) {
-    case 'none':
-      return r;
-    case 'status':
-      if (!errcheck.ok.has(r as number)) throw errcheck.fail(r as number);
-      return errcheck.returnsValue ? r : undefined;
-    case 'negative':
-      if ((r as number) < 0) throw errcheck.fail(r as number);
-      return r;
-    case 'null':
-      if (r === null) throw (errcheck.fail as () => NativeError)();
-      return r;
-    case 'custom':
-      return errcheck.check(r, { fn: plan.name, prototype: plan.prototype, args });
-  }
-}
-
-function closureWrappers(plan: WrapperPlan, rt: WrapperRuntime): { sync: Wrapper; async: AsyncWrapper } {
-  const n = plan.checks.length;
-  const min = plan.contracts?.minArity ?? n;
-  const prepare = (args: unknown[], scope: CallScope): void => {
-    if (args.length < min || args.length > n) throw rt.arity(args.length);
-    args.length = n;
-    const st: StepState = { counts: [], shapes: [], strides: [] };
-    const steps = plan.contracts?.steps ?? [];
-    for (const step of steps) if (step.kind !== 'min') runStep(step, args, st, plan.checks[step.index] as ParamCheck, scope);
-    plan.checks.forEach((check, i) => {
-      if (!plan.contracts?.handled.has(i)) args[i] = check.convert(args[i], scope);
-    });
-    for (const step of steps) if (step.kind === 'min') runStep(step, args, st, plan.checks[step.index] as ParamCheck, scope);
-  };
-  const untracedSync = (args: unknown[]): unknown => {
-    if (rt.state.closed) throw rt.closed(false);
-    const scope = rt.newScope();
-    prepare(args, scope);
-    scope.hold();
-    let r: unknown;
-    try {
-      r = rt.raw(...args);
-    } catch (e) {
-      scope.release();
-      throw rt.translate(e);
-    }
-    scope.release();
-    if (scope.failed) throw rt.callbackFailure(scope);
-    if (rt.registeredThrew.threw) throw rt.claimRegistered(plan.name);
-    return applyTail(plan, r, args);
-  };
-  const untracedAsync = (args: unknown[]): Promise<unknown> => {
-    const scope = rt.newScope();
-    try {
-      if (rt.state.closed) throw rt.closed(true);
-      prepare(args, scope);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    scope.hold();
-    return rt
-      .runAsync((done) => {
-        try {
-          rt.raw.async(...args, (err: unknown, r: unknown) => {
-            scope.release();
-            if (err) return done(rt.translate(err));
-            if (scope.failed) return done(rt.callbackFailure(scope));
-            try {
-              done(undefined, applyTail(plan, r, args));
-            } catch (e) {
-              done(e);
-            }
-          });
-        } catch (e) {
-          scope.release();
-          done(rt.translate(e));
-        }
-      })
-      .catch((e: unknown) => {
-        scope.release();
-        throw e;
-      });
-  };
-  const sync = (...args: unknown[]): unknown =>
-    rt.tracer.hasSubscribers ? rt.tracer.traceSync(() => untracedSync(args), rt.traceContext('sync', args)) : untracedSync(args);
-  const async = (...args: unknown[]): Promise<unknown> =>
-    rt.tracer.hasSubscribers ? rt.tracer.tracePromise(() => untracedAsync(args), rt.traceContext('async', args)) : untracedAsync(args);
-  return { sync, async };
 }
 
 /**
