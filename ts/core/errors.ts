@@ -465,3 +465,10 @@ export function writeAfterFreeError(describe: string, createdAt: string, offset:
     `${describe} created at ${createdAt} was written to after dispose() (first changed byte at offset ${offset}) (checked mode). Native code kept its pointer past the array's lifetime.`,
   );
 }
+
+// Arenas (ts/memory/arena.ts) ----------------------------------------------------------------------
+
+/** An arena used after `dispose()`. */
+export function disposedArenaError(op: string): DisposedError {
+  return new DisposedError(`Arena.${op}: expected a live arena, got a disposed one; its memory is gone. Create another with ffikit.arena().`);
+}
