@@ -52,7 +52,7 @@ class ArenaMemory implements ArenaLease, Watched {
   holds = 0;
   released = false;
   freed = false;
-  nursery = -1;
+  target: object | undefined = undefined;
   registered = false;
 
   hold(): void {

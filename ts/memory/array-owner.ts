@@ -252,8 +252,16 @@ export function customOwner(alloc: Allocator, free: Deallocator): Owner {
 
 const checkedAllocators = new WeakMap<Allocator, Set<DType>>();
 
+let lastChecked: Allocator | undefined;
+let lastCheckedDType: DType | undefined;
+
 export function checkAllocatorType(alloc: Allocator, dtype: DType): void {
-  if (checkedAllocators.get(alloc)?.has(dtype)) return;
+  if (alloc === lastChecked && dtype === lastCheckedDType) return;
+  if (checkedAllocators.get(alloc)?.has(dtype) === true) {
+    lastChecked = alloc;
+    lastCheckedDType = dtype;
+    return;
+  }
   const hook = allocatorHook(alloc);
   if (!hook) return;
   const result = hook.result;
