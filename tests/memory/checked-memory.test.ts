@@ -3,7 +3,6 @@
 import * as ffikit from '../../ts/index';
 import { gauges } from '../../ts/core/channels';
 import { enableCheckedMemory } from '../../ts/core/checked';
-import { checkRedZones } from '../../ts/memory/managed-array';
 import { QUARANTINE_BLOCKS, RED_ZONE } from '../../ts/memory/checked-memory';
 import { childPool } from '../helpers/child-pool';
 

@@ -68,7 +68,11 @@ describe('FinalizationRegistry backstop', () => {
       { ...gcArgs, env: { FFIKIT_TRACE_SITES: '', FFIKIT_CHECKED: '' } },
     );
     expect(result.status).toBe(0);
-    const report = lastJson(result.stdout) as { after: number; warnings: Array<{ message: string }>; stats: { live: number; bytes: number } };
+    const report = lastJson(result.stdout) as {
+      after: number;
+      warnings: Array<{ message: string }>;
+      stats: { live: number; bytes: number };
+    };
     expect(report.after).toBe(0);
     expect(report.warnings).toHaveLength(1);
     expect(report.warnings[0]?.message).toMatch(

@@ -32,7 +32,11 @@ interface SoakSummary {
 describe('ManagedArray soak (child process, --expose-gc)', () => {
   it('3M create/dispose cycles leak nothing; forgotten arrays are reclaimed by the backstop', async () => {
     const script = path.join(ROOT, 'tests', 'soak', 'managed-array-soak.js');
-    const result = await run(`require(${JSON.stringify(script)})`, { nodeArgs: ['--expose-gc'], timeoutMs: 150_000, env: { FFIKIT_TRACE_SITES: '', FFIKIT_CHECKED: '' } });
+    const result = await run(`require(${JSON.stringify(script)})`, {
+      nodeArgs: ['--expose-gc'],
+      timeoutMs: 150_000,
+      env: { FFIKIT_TRACE_SITES: '', FFIKIT_CHECKED: '' },
+    });
     expect(result.signal).toBeNull();
     expect(result.status).toBe(0);
     const summary = JSON.parse(result.stdout.trim().split('\n').pop() ?? '') as SoakSummary;
@@ -50,6 +54,8 @@ describe('ManagedArray soak (child process, --expose-gc)', () => {
     expect(summary.backstop.seconds).toBeLessThan(10);
     // Sites are not recorded by default (managed-array-backstop.test.ts covers FFIKIT_TRACE_SITES): one warning.
     expect(summary.backstop.warnings).toBe(1);
-    expect(summary.backstop.warning).toMatch(/^ManagedArray\(float64, 4\) created at <unknown; set FFIKIT_CHECKED=1 .*> was never disposed/);
+    expect(summary.backstop.warning).toMatch(
+      /^ManagedArray\(float64, 4\) created at <unknown; set FFIKIT_CHECKED=1 .*> was never disposed/,
+    );
   }, 180_000);
 });

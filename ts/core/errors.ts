@@ -470,5 +470,7 @@ export function writeAfterFreeError(describe: string, createdAt: string, offset:
 
 /** An arena used after `dispose()`. */
 export function disposedArenaError(op: string): DisposedError {
-  return new DisposedError(`Arena.${op}: expected a live arena, got a disposed one; its memory is gone. Create another with ffikit.arena().`);
+  return new DisposedError(
+    `Arena.${op}: expected a live arena, got a disposed one; its memory is gone. Create another with ffikit.arena().`,
+  );
 }

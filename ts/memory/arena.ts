@@ -210,7 +210,8 @@ export class Arena implements Disposable {
  * for (const row of rows) m.process_1d(arena.array('float64', row.length), row.length);
  */
 export function arena(options: ArenaOptions = {}): Arena {
-  if (typeof options !== 'object' || options === null) throw argumentError('arena', 'options', 'an object like { blockSize: 65536 }', options);
+  if (typeof options !== 'object' || options === null)
+    throw argumentError('arena', 'options', 'an object like { blockSize: 65536 }', options);
   const { blockSize = DEFAULT_BLOCK_SIZE } = options;
   if (typeof blockSize !== 'number' || !Number.isSafeInteger(blockSize) || blockSize < MIN_BLOCK_SIZE || blockSize > MAX_BLOCK_SIZE) {
     throw argumentError('arena', 'blockSize', `an integer number of bytes in [${MIN_BLOCK_SIZE}, ${MAX_BLOCK_SIZE}]`, blockSize);

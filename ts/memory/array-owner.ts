@@ -145,7 +145,8 @@ export function captureSite(): string {
   const frames = stack.split('\n').slice(1);
   const user = frames.find(
     (f) =>
-      !/[\\/](ts|dist)[\\/]memory[\\/](managed-array|array-owner|arena|ndarray|struct-array)\.[jt]s/.test(f) && !f.includes('node:internal'),
+      !/[\\/](ts|dist)[\\/]memory[\\/](managed-array|array-owner|arena|ndarray|struct-array)\.[jt]s/.test(f) &&
+      !f.includes('node:internal'),
   );
   return (user ?? frames[0] ?? '    at <unknown>').trim().replace(/^at /, '');
 }
@@ -223,7 +224,13 @@ function makeOwner(alloc: Allocator, free: Deallocator): Owner {
       release: () => hook.release(),
     });
   }
-  return Object.freeze({ kind: 'custom' as const, label: alloc.name || 'alloc', free: (p: bigint) => void free(p), retain: nothing, release: nothing });
+  return Object.freeze({
+    kind: 'custom' as const,
+    label: alloc.name || 'alloc',
+    free: (p: bigint) => void free(p),
+    retain: nothing,
+    release: nothing,
+  });
 }
 
 // Owners are shared per (alloc, free) pair: the last pair is checked first (a loop reuses one pair).

@@ -53,7 +53,16 @@ export function checkLength(where: string, length: unknown, bytes: number): numb
 }
 
 /** @internal */
-export function newCell(base: bigint, ptr: bigint, owner: Owner, dtype: DType, length: number, bytes: number, site: string | undefined, zone: number): Cell {
+export function newCell(
+  base: bigint,
+  ptr: bigint,
+  owner: Owner,
+  dtype: DType,
+  length: number,
+  bytes: number,
+  site: string | undefined,
+  zone: number,
+): Cell {
   return { base, ptr, owner, dtype, length, bytes, site, zone, freed: false, target: undefined, registered: false };
 }
 
