@@ -52,7 +52,7 @@ class ArenaMemory implements ArenaLease, Watched {
   holds = 0;
   released = false;
   freed = false;
-  target: object | undefined = undefined;
+  nursery = -1;
   registered = false;
 
   hold(): void {

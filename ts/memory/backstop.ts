@@ -2,8 +2,8 @@
 
 /** What a {@link Backstop} keeps per object: the cleanup's input, with the registry's bookkeeping. */
 export interface Watched {
-  /** The object itself while it waits in the nursery (never once registered: that would keep it alive). */
-  target: object | undefined;
+  /** Index in the nursery, or -1. */
+  nursery: number;
   /** Registered with the FinalizationRegistry. */
   registered: boolean;
 }
@@ -14,13 +14,14 @@ const NURSERY_CAP = 1024;
 /**
  * V8 keeps the target of every FinalizationRegistry entry alive through minor GCs (it is promoted to the
  * old generation), and registering plus unregistering costs about a microsecond. Most native memory is
- * released by the task that allocated it, so new objects wait in a nursery (held strongly by their
- * record; releasing one just drops that reference) and only those still alive when the task ends (or
- * when the nursery is full) are registered.
+ * released by the task that allocated it, so new objects wait in a nursery (held strongly, removed in
+ * O(1) when released, so released ones do not linger and survive minor GCs) and only those still alive
+ * when the task ends (or when the nursery is full) are registered.
  */
 export class Backstop<T extends Watched> {
   readonly #registry: FinalizationRegistry<T>;
-  #nursery: T[] = [];
+  readonly #targets: object[] = [];
+  readonly #held: T[] = [];
   #scheduled = false;
   readonly #flush = (): void => this.flush();
 
@@ -31,9 +32,10 @@ export class Backstop<T extends Watched> {
 
   /** Starts watching `target`: `cleanup(held)` runs if it is collected before {@link Backstop.unwatch}. */
   watch(target: object, held: T): void {
-    if (this.#nursery.length >= NURSERY_CAP) this.flush();
-    held.target = target;
-    this.#nursery.push(held);
+    if (this.#held.length >= NURSERY_CAP) this.flush();
+    held.nursery = this.#held.length;
+    this.#targets.push(target);
+    this.#held.push(held);
     if (!this.#scheduled) {
       this.#scheduled = true;
       setImmediate(this.#flush).unref();
@@ -42,25 +44,35 @@ export class Backstop<T extends Watched> {
 
   /** Stops watching (the owner released the memory itself). */
   unwatch(held: T): void {
-    if (held.target !== undefined) {
-      held.target = undefined;
+    const i = held.nursery;
+    if (i >= 0) {
+      // Swap with the last entry; pop(), not `length =` (V8 handles a length store in the runtime).
+      const moved = this.#held.pop() as T;
+      const movedTarget = this.#targets.pop() as object;
+      if (moved !== held) {
+        this.#held[i] = moved;
+        this.#targets[i] = movedTarget;
+        moved.nursery = i;
+      }
+      held.nursery = -1;
     } else if (held.registered) {
       held.registered = false;
       this.#registry.unregister(held);
     }
   }
 
-  /** Registers what is still watched in the nursery. */
+  /** Registers everything in the nursery. */
   flush(): void {
     this.#scheduled = false;
-    const nursery = this.#nursery;
-    this.#nursery = [];
-    for (const held of nursery) {
-      const target = held.target;
-      if (target === undefined) continue;
-      held.target = undefined;
+    const targets = this.#targets;
+    const helds = this.#held;
+    for (let i = 0; i < helds.length; i++) {
+      const held = helds[i] as T;
+      held.nursery = -1;
       held.registered = true;
-      this.#registry.register(target, held, held);
+      this.#registry.register(targets[i] as object, held, held);
     }
+    targets.length = 0;
+    helds.length = 0;
   }
 }

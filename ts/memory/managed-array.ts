@@ -63,7 +63,7 @@ export function newCell(
   site: string | undefined,
   zone: number,
 ): Cell {
-  return { base, ptr, owner, dtype, length, bytes, site, zone, freed: false, target: undefined, registered: false };
+  return { base, ptr, owner, dtype, length, bytes, site, zone, freed: false, nursery: -1, registered: false };
 }
 
 const noOptions: ManagedArrayOptions = Object.freeze({});
