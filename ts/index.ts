@@ -75,6 +75,8 @@ export {
   type ReferenceFunctions,
 } from './reference/reference';
 export { ManagedArray, isManagedArray, type ManagedArrayOptions, type Allocator, type Deallocator } from './memory/managed-array';
+export { arena, type Arena, type ArenaOptions } from './memory/arena';
+export { checkQuarantine } from './memory/checked-memory';
 export { NDArray, type NDArrayConstructor, type NestedArray } from './memory/ndarray';
 export { StructArray, isStructArray } from './memory/struct-array';
 export { DTYPES, type DType, type DTypeOfArray, type TypedArrayOf, type ElementOf } from './declare/dtype';

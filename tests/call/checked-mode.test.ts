@@ -114,6 +114,21 @@ describe('checked mode: writes outside a buffer argument', () => {
     expect(out[2]).toMatchObject({ name: 'MemoryCorruptionError', kind: 'overrun', distance: 1 });
   });
 
+  it('checks the red zones of ManagedArray arguments when the call is over, sync and async', () => {
+    const out = inCheckedChild(
+      `const arr = ffikit.ManagedArray.create('uint8', 16);
+      const sync = caught(() => f.write(arr, 16, 4, 1));
+      const asyncError = await f.write.async(arr, -2, 2, 1).then(() => null, (e) => ({ name: e.name, kind: e.kind, fn: e.fn, param: e.param, distance: e.distance }));
+      f.write(arr, 0, 16, 9); // within bounds: fine, and the zones were restored after each report
+      arr.dispose();
+      return { sync, asyncError };`,
+      '{}',
+      { FFIKIT_CHECKED: '1' },
+    ) as { sync: Caught; asyncError: Caught };
+    expect(out.sync).toMatchObject({ name: 'MemoryCorruptionError', kind: 'overrun', fn: 'write', param: 'p', size: 16, distance: 4 });
+    expect(out.asyncError).toMatchObject({ name: 'MemoryCorruptionError', kind: 'underrun', fn: 'write', param: 'p', distance: 2 });
+  });
+
   it('copies what C wrote back into the caller buffer, and C reads the caller data', () => {
     const out = inCheckedChild(`
       const b = new Uint8Array(32);

@@ -3,6 +3,8 @@ import { childPool } from '../helpers/child-pool';
 
 const run = childPool(3);
 const gcArgs = { nodeArgs: ['--expose-gc'], timeoutMs: 30000 };
+// Creation sites cost a stack capture per array, so they are recorded only when asked for.
+const withSites = { ...gcArgs, env: { FFIKIT_TRACE_SITES: '1' } };
 
 /** Child prelude: the reference library, a warning log, and `collect()` that forces GC until nothing is live. */
 const prelude = `
@@ -37,7 +39,7 @@ describe('FinalizationRegistry backstop', () => {
       collect(() => ref.liveAllocations() === 0).then((rounds) => {
         console.log(JSON.stringify({ before, after: ref.liveAllocations(), rounds, warnings }));
       });`,
-      gcArgs,
+      withSites,
     );
     expect(result.signal).toBeNull();
     expect(result.status).toBe(0);
@@ -52,6 +54,31 @@ describe('FinalizationRegistry backstop', () => {
       /^ManagedArray\(float64, 8\) created at makeAtSiteA \(\[eval\]:\d+:\d+\) was never disposed; the garbage collector freed it\. Call dispose\(\)/,
     );
     expect(report.warnings.every((w) => w.name === 'ResourceWarning')).toBe(true);
+  });
+
+  it('without recorded sites, warns once and says how to record them', async () => {
+    const result = await run(
+      `${prelude}
+      (function forget() { for (let i = 0; i < 10; i++) ffikit.ManagedArray.create('float64', 8, native); })();
+      (function forgetToo() { for (let i = 0; i < 10; i++) ffikit.ManagedArray.create('int32', 2); })();
+      collect(() => ref.liveAllocations() === 0 && warnings.length > 0).then(() => {
+        console.log(JSON.stringify({ after: ref.liveAllocations(), warnings, stats: ffikitStats() }));
+      });
+      function ffikitStats() { return require('./ts/core/channels').gauges.arrays(); }`,
+      { ...gcArgs, env: { FFIKIT_TRACE_SITES: '', FFIKIT_CHECKED: '' } },
+    );
+    expect(result.status).toBe(0);
+    const report = lastJson(result.stdout) as {
+      after: number;
+      warnings: Array<{ message: string }>;
+      stats: { live: number; bytes: number };
+    };
+    expect(report.after).toBe(0);
+    expect(report.warnings).toHaveLength(1);
+    expect(report.warnings[0]?.message).toMatch(
+      /^ManagedArray\((float64, 8|int32, 2)\) created at <unknown; set FFIKIT_CHECKED=1 or FFIKIT_TRACE_SITES=1 to record sites> was never disposed/,
+    );
+    expect(report.stats).toEqual({ live: 0, bytes: 0 });
   });
 
   it("frees a closed library's arrays", async () => {

@@ -305,7 +305,7 @@ describe('StructArray GC backstop (child process)', () => {
         for (let i = 0; i < 20 && warnings.length === 0; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 10)); }
         console.log(JSON.stringify(warnings));
       })();`,
-      { nodeArgs: ['--expose-gc'] },
+      { nodeArgs: ['--expose-gc'], env: { FFIKIT_TRACE_SITES: '1' } },
     );
     expect(result.status).toBe(0);
     const warnings = JSON.parse(result.stdout.trim().split('\n').pop() ?? '[]') as string[];

@@ -1,7 +1,7 @@
 // The per-call scope: ManagedArrays a call pins, and what a transient callback threw while C ran it.
 
-import type { MemoryCorruptionError } from '../core/errors';
-import { holdArray, unpinArray, type ManagedArray } from '../memory/managed-array';
+import { MemoryCorruptionError } from '../core/errors';
+import { checkRedZones, holdArray, unpinArray, type ManagedArray } from '../memory/managed-array';
 import { GuardedCopy } from './guarded';
 
 /**
@@ -15,6 +15,8 @@ export class CallScope {
   #arrays: ManagedArray[] | null = null;
   #held = false;
   #guarded: GuardedCopy[] | null = null;
+  /** Checked mode: ManagedArray arguments whose red zones are verified when the call is over. */
+  #zoned: { array: ManagedArray; fn: string; param: string }[] | null = null;
   /** True once the call must fail: a transient callback threw, or checked mode found corruption. */
   failed = false;
   /** True once a transient callback threw (later invocations return a neutral value at once). */
@@ -44,6 +46,17 @@ export class CallScope {
     return copy.address;
   }
 
+  /** Checked mode: verifies `array`'s red zones when the call is over (before it is unpinned). */
+  checkZones(array: ManagedArray, fn: string, param: string): void {
+    (this.#zoned ??= []).push({ array, fn, param });
+  }
+
+  #corrupted(error: MemoryCorruptionError): void {
+    if (this.corruption !== undefined) return;
+    this.corruption = error;
+    this.failed = true;
+  }
+
   /**
    * Unpins what {@link hold} pinned, and in checked mode verifies and copies back the guarded
    * arguments (a corruption makes the call fail). Idempotent, so every settling path may call it.
@@ -54,9 +67,18 @@ export class CallScope {
       this.#guarded = null;
       for (const copy of guarded) {
         const error = copy.finish();
-        if (error !== undefined && this.corruption === undefined) {
-          this.corruption = error;
-          this.failed = true;
+        if (error !== undefined) this.#corrupted(error);
+      }
+    }
+    const zoned = this.#zoned;
+    if (zoned !== null) {
+      this.#zoned = null;
+      for (const { array, fn, param } of zoned) {
+        try {
+          checkRedZones(array, fn, param);
+        } catch (err) {
+          if (!(err instanceof MemoryCorruptionError)) throw err;
+          this.#corrupted(err);
         }
       }
     }

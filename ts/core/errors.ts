@@ -473,3 +473,12 @@ export function lateCallbackError(where: string | undefined, typeName: string, s
     undefined,
   );
 }
+
+// Arenas (ts/memory/arena.ts) ----------------------------------------------------------------------
+
+/** An arena used after `dispose()`. */
+export function disposedArenaError(op: string): DisposedError {
+  return new DisposedError(
+    `Arena.${op}: expected a live arena, got a disposed one; its memory is gone. Create another with ffikit.arena().`,
+  );
+}

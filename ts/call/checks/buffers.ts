@@ -2,6 +2,7 @@
 
 import { types } from 'node:util';
 
+import { checkedMemory } from '../../core/checked';
 import { argumentError, disposedArrayError } from '../../core/errors';
 import { dtypeInfo, type DType } from '../../declare/dtype';
 import type { Primitive } from '../../declare/primitives';
@@ -70,6 +71,7 @@ export function managedPointer(
   if (dtype !== null && x.dtype !== dtype) throw argumentError(fn, param, expected, x, `It is a ManagedArray of ${x.dtype}.`);
   if (x.disposed) throw disposedArrayError(`${fn}()`, param, x.dtype, x.length);
   scope.record(x);
+  if (checkedMemory()) scope.checkZones(x, fn, param);
   const ptr = x.pointer;
   return ptr === 0n ? null : ptr;
 }
