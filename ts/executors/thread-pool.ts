@@ -3,6 +3,7 @@
 import { Worker } from 'node:worker_threads';
 
 import type { BindSpec } from '../call/infer';
+import { mainDoorbell } from './doorbell';
 import { Executor } from './executor';
 import type { ExecutorOptions } from './options';
 import type { FromWorker } from './protocol';
@@ -10,14 +11,18 @@ import { workerEntry, type WorkerEvents, type WorkerHandle } from './worker-hand
 
 function spawnThread(events: WorkerEvents): WorkerHandle {
   const { file, execArgv } = workerEntry();
-  const worker = new Worker(file, { execArgv });
-  worker.on('message', (msg: FromWorker) => events.message(msg));
-  worker.on('messageerror', (err: Error) => events.error(err));
+  const bell = mainDoorbell();
+  const worker = new Worker(file, { execArgv, workerData: bell.workerEnd, transferList: [...bell.transferList] });
+  bell.listen((msg) => events.message(msg as FromWorker));
   worker.on('error', (err: Error) => events.error(err));
-  worker.on('exit', (code: number) => events.exit(code, null));
+  worker.on('exit', (code: number) => {
+    // Every reply the worker posted before exiting comes first, as with 'message' events.
+    bell.close();
+    events.exit(code, null);
+  });
   return {
     pid: process.pid,
-    send: (msg, transfer) => worker.postMessage(msg, transfer as ArrayBuffer[]),
+    send: (msg, transfer) => bell.send(msg, transfer),
     kill: () => void worker.terminate(),
     ref: () => worker.ref(),
     unref: () => worker.unref(),
