@@ -1,0 +1,78 @@
+// The priority option: the nice value worker threads (per thread, Linux) and worker processes give themselves.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+
+import { ProcessPoolExecutor } from '../../ts/executors/process-pool';
+import { ThreadPoolExecutor } from '../../ts/executors/thread-pool';
+import { fixturePaths } from '../fixtures/build';
+
+const library = fixturePaths().crash;
+const bind = { add: 'int add(int a, int b)' } as const;
+
+/** The nice value of every thread of this process, from /proc/self/task/<tid>/stat (field 19). */
+function threadNices(): number[] {
+  return fs.readdirSync('/proc/self/task').flatMap((tid) => {
+    try {
+      const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      // Fields after the command name (which may hold spaces) start at field 3, the state.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return [Number(fields[16])];
+    } catch {
+      return []; // a thread that exited meanwhile
+    }
+  });
+}
+
+const base = os.getPriority();
+const above = (nice: number): number => threadNices().filter((n) => n === nice).length;
+
+if (process.platform === 'linux') {
+  describe('thread workers (Linux: the nice value is per thread)', () => {
+    it.each([
+      [undefined, 10],
+      ['low', 10],
+      [3, 3],
+    ] as const)('priority %p: each worker thread runs at nice %d, the other threads keep theirs', async (priority, nice) => {
+      const wanted = Math.max(nice, base);
+      const before = above(wanted);
+      const pool = new ThreadPoolExecutor({ library, bind, workers: 2, ...(priority === undefined ? {} : { priority }) });
+      try {
+        await pool.ready;
+        await expect(pool.call('add', [1, 2])).resolves.toBe(3);
+        if (base < nice) expect(above(nice)).toBe(before + 2);
+        // The main thread's priority is untouched.
+        expect(os.getPriority()).toBe(base);
+      } finally {
+        await pool.close();
+      }
+      expect(above(wanted)).toBe(before);
+    });
+
+    it("priority 'normal' leaves every thread at the process' nice value", async () => {
+      const pool = new ThreadPoolExecutor({ library, bind, workers: 2, priority: 'normal' });
+      try {
+        await pool.ready;
+        expect(threadNices().every((n) => n === base)).toBe(true);
+      } finally {
+        await pool.close();
+      }
+    });
+  });
+}
+
+describe('worker processes', () => {
+  it.each([
+    ['low', 10],
+    ['normal', 0],
+    [7, 7],
+  ] as const)('priority %p: each worker process runs at nice %d', async (priority, nice) => {
+    const pool = new ProcessPoolExecutor({ library, bind, workers: 2, priority });
+    try {
+      await pool.ready;
+      expect(pool.pids).toHaveLength(2);
+      for (const pid of pool.pids) expect(os.getPriority(pid)).toBe(Math.max(nice, base));
+    } finally {
+      await pool.close();
+    }
+  });
+});
