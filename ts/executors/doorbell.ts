@@ -14,7 +14,7 @@ const kToMain = 1;
  * last reply, so the worker is still awake to take it. An idle pool burns at most this much CPU per
  * worker after each task.
  */
-const kSpinMs = 1;
+const kSpinMs = 0.05;
 
 /** `Atomics.waitAsync` (Node 16+; typed in lib es2024, newer than this project's lib). */
 const waitAsync = (

@@ -249,7 +249,13 @@ export abstract class Executor<S extends BindSpec = BindSpec> implements AsyncDi
     if (!callChannel.hasSubscribers) return undefined;
     const plan = typeof name === 'string' ? this.#opts.plans.get(name) : undefined;
     if (plan === undefined) return undefined;
-    return { fn: plan.name, symbol: plan.symbol, library: this.#opts.worker.library.path, mode: this.#mode, args: Array.isArray(args) ? args : [] };
+    return {
+      fn: plan.name,
+      symbol: plan.symbol,
+      library: this.#opts.worker.library.path,
+      mode: this.#mode,
+      args: Array.isArray(args) ? args : [],
+    };
   }
 
   #submitOne(where: string, name: unknown, args: unknown, options: unknown): Promise<Task> {
