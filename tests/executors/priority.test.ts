@@ -9,6 +9,12 @@ import { fixturePaths } from '../fixtures/build';
 const library = fixturePaths().crash;
 const bind = { add: 'int add(int a, int b)' } as const;
 
+/** The nice value of thread `tid` of this process. */
+function niceOf(tid: number): number {
+  const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+}
+
 /** The nice value of every thread of this process, from /proc/self/task/<tid>/stat (field 19). */
 function threadNices(): number[] {
   return fs.readdirSync('/proc/self/task').flatMap((tid) => {
@@ -46,6 +52,18 @@ if (process.platform === 'linux') {
         await pool.close();
       }
       expect(above(wanted)).toBe(before);
+    });
+
+    it('the thread that runs the calls is the one at the lower priority (its tid from gettid)', async () => {
+      const pool = new ThreadPoolExecutor({ library: 'libc.so.6', bind: { gettid: 'int gettid(void)' }, workers: 1, priority: 12 });
+      try {
+        const tid = await pool.call('gettid', []);
+        expect(tid).not.toBe(process.pid);
+        expect(niceOf(tid)).toBe(Math.max(12, base));
+        expect(niceOf(process.pid)).toBe(base);
+      } finally {
+        await pool.close();
+      }
     });
 
     it("priority 'normal' leaves every thread at the process' nice value", async () => {
