@@ -35,13 +35,12 @@ const above = (nice: number): number => threadNices().filter((n) => n === nice).
 if (process.platform === 'linux') {
   describe('thread workers (Linux: the nice value is per thread)', () => {
     it.each([
-      [undefined, 10],
       ['low', 10],
       [3, 3],
     ] as const)('priority %p: each worker thread runs at nice %d, the other threads keep theirs', async (priority, nice) => {
       const wanted = Math.max(nice, base);
       const before = above(wanted);
-      const pool = new ThreadPoolExecutor({ library, bind, workers: 2, ...(priority === undefined ? {} : { priority }) });
+      const pool = new ThreadPoolExecutor({ library, bind, workers: 2, priority });
       try {
         await pool.ready;
         await expect(pool.call('add', [1, 2])).resolves.toBe(3);
@@ -66,8 +65,8 @@ if (process.platform === 'linux') {
       }
     });
 
-    it("priority 'normal' leaves every thread at the process' nice value", async () => {
-      const pool = new ThreadPoolExecutor({ library, bind, workers: 2, priority: 'normal' });
+    it.each([['normal'], [undefined]] as const)("priority %p leaves every thread at the process' nice value", async (priority) => {
+      const pool = new ThreadPoolExecutor({ library, bind, workers: 2, ...(priority === undefined ? {} : { priority }) });
       try {
         await pool.ready;
         expect(threadNices().every((n) => n === base)).toBe(true);
@@ -82,9 +81,10 @@ describe('worker processes', () => {
   it.each([
     ['low', 10],
     ['normal', 0],
+    [undefined, 0],
     [7, 7],
   ] as const)('priority %p: each worker process runs at nice %d', async (priority, nice) => {
-    const pool = new ProcessPoolExecutor({ library, bind, workers: 2, priority });
+    const pool = new ProcessPoolExecutor({ library, bind, workers: 2, ...(priority === undefined ? {} : { priority }) });
     try {
       await pool.ready;
       expect(pool.pids).toHaveLength(2);

@@ -1,4 +1,5 @@
-// The thread pools' transport: messages on a MessagePort that nobody listens to, read when a shared counter (the doorbell) moves.
+// The thread pools' transport: messages on a MessagePort that nobody listens to, read when a shared counter (the doorbell) moves;
+// all-number messages as frames in the shared memory itself.
 
 import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 
@@ -6,6 +7,16 @@ import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:wor
 const kToWorker = 0;
 /** Index of the counter the worker bumps after each message to the main thread. */
 const kToMain = 1;
+/** Index of the length + 1 of the frame waiting for the worker (0: none). */
+const kFrameToWorker = 2;
+/** Index of the length + 1 of the frame waiting for the main thread (0: none). */
+const kFrameToMain = 3;
+/** Most numbers one frame holds. */
+export const kFrameMax = 16;
+/** Bytes before the frames (the four Int32 slots above, padded). */
+const kHeader = 16;
+/** Where each direction's frame starts, in Float64 slots. */
+const kFrameAt = { toWorker: kHeader / 8, toMain: kHeader / 8 + kFrameMax };
 
 /**
  * How long an idle worker keeps polling the doorbell before it sleeps in `Atomics.wait`. Waking a
@@ -23,6 +34,34 @@ const waitAsync = (
   }
 ).waitAsync;
 
+/**
+ * One direction of the frame lane: at most one frame in flight, which holds for a pool (one task per
+ * worker, its reply only after the task was taken). `Atomics.store` of the length publishes the
+ * numbers written before it; `Atomics.load` of it makes them visible.
+ */
+function frameLane(
+  counters: Int32Array,
+  numbers: Float64Array,
+  flag: number,
+  at: number,
+): { put(values: ArrayLike<number>): boolean; take(): Float64Array | undefined } {
+  return {
+    put(values) {
+      if (values.length > kFrameMax || Atomics.load(counters, flag) !== 0) return false;
+      for (let i = 0; i < values.length; i++) numbers[at + i] = values[i] as number;
+      Atomics.store(counters, flag, values.length + 1);
+      return true;
+    },
+    take() {
+      const len = Atomics.load(counters, flag) - 1;
+      if (len < 0) return undefined;
+      const frame = numbers.slice(at, at + len);
+      Atomics.store(counters, flag, 0);
+      return frame;
+    },
+  };
+}
+
 /** What a thread worker receives as its `workerData`. */
 export interface DoorbellEnd {
   readonly port: MessagePort;
@@ -37,10 +76,15 @@ export interface MainDoorbell {
   /** Posts a message to the worker and rings (throws, ringing nothing, when a value cannot be cloned). */
   send(msg: unknown, transfer: readonly ArrayBuffer[]): void;
   /**
-   * Delivers the worker's messages, in order, until {@link MainDoorbell.close}. The completion wait is
-   * `Atomics.waitAsync`: one platform task per wake-up, no 'message' event machinery.
+   * Writes up to {@link kFrameMax} numbers for the worker and rings: no cloning on either side.
+   * @returns false (nothing sent) when there are too many or the worker has not taken the last frame.
    */
-  listen(onMessage: (msg: unknown) => void): void;
+  sendFrame(values: ArrayLike<number>): boolean;
+  /**
+   * Delivers the worker's messages, then its frame, until {@link MainDoorbell.close}. The completion
+   * wait is `Atomics.waitAsync`: one platform task per wake-up, no 'message' event machinery.
+   */
+  listen(onMessage: (msg: unknown) => void, onFrame: (frame: Float64Array) => void): void;
   /** Delivers what the worker sent before it exited, then stops listening. */
   close(): void;
 }
@@ -50,21 +94,28 @@ export function mainDoorbell(): MainDoorbell {
   const { port1, port2 } = new MessageChannel();
   // Read only with receiveMessageOnPort: without a 'message' listener the port never holds the event loop.
   port1.unref();
-  const bell = new SharedArrayBuffer(8);
-  const counters = new Int32Array(bell);
+  const bell = new SharedArrayBuffer(kHeader + 2 * 8 * kFrameMax);
+  const counters = new Int32Array(bell, 0, kHeader / 4);
+  const numbers = new Float64Array(bell);
+  const toWorker = frameLane(counters, numbers, kFrameToWorker, kFrameAt.toWorker);
+  const toMain = frameLane(counters, numbers, kFrameToMain, kFrameAt.toMain);
   let deliver: ((msg: unknown) => void) | undefined;
+  let deliverFrame: ((frame: Float64Array) => void) | undefined;
   let closed = false;
-  const drain = (): void => {
-    for (let m = receiveMessageOnPort(port1); m !== undefined; m = receiveMessageOnPort(port1)) {
-      try {
-        deliver?.(m.message);
-      } catch (err) {
-        // As a throwing 'message' listener would: an uncaught exception, and the next messages still arrive.
-        queueMicrotask(() => {
-          throw err;
-        });
-      }
+  const guarded = (fn: () => void): void => {
+    try {
+      fn();
+    } catch (err) {
+      // As a throwing 'message' listener would: an uncaught exception, and the next messages still arrive.
+      queueMicrotask(() => {
+        throw err;
+      });
     }
+  };
+  const drain = (): void => {
+    for (let m = receiveMessageOnPort(port1); m !== undefined; m = receiveMessageOnPort(port1)) guarded(() => deliver?.(m.message));
+    const frame = toMain.take();
+    if (frame !== undefined) guarded(() => deliverFrame?.(frame));
   };
   const wait = (): void => {
     while (!closed) {
@@ -87,8 +138,15 @@ export function mainDoorbell(): MainDoorbell {
       Atomics.add(counters, kToWorker, 1);
       Atomics.notify(counters, kToWorker, 1);
     },
-    listen(onMessage) {
+    sendFrame(values) {
+      if (!toWorker.put(values)) return false;
+      Atomics.add(counters, kToWorker, 1);
+      Atomics.notify(counters, kToWorker, 1);
+      return true;
+    },
+    listen(onMessage, onFrame) {
       deliver = onMessage;
+      deliverFrame = onFrame;
       wait();
     },
     close() {
@@ -102,22 +160,41 @@ export function mainDoorbell(): MainDoorbell {
   };
 }
 
+/** The worker's way back: messages, and frames of numbers (false when the frame lane cannot take them). */
+export interface WorkerReplies {
+  send(msg: unknown, transfer?: readonly ArrayBuffer[]): void;
+  sendFrame(values: ArrayLike<number>): boolean;
+}
+
 /**
- * Runs a thread worker's message loop on its own thread until `handle` calls `stop`: takes each
- * message as the doorbell rings, polling for {@link kSpinMs} before sleeping in `Atomics.wait`.
- * `worker.terminate()` interrupts the wait.
- * @returns a `send` for the worker's replies (post, then ring).
+ * Runs a thread worker's message loop on its own thread until `stop` is called: takes each message,
+ * then the frame, as the doorbell rings, polling for {@link kSpinMs} before sleeping in
+ * `Atomics.wait`. `worker.terminate()` interrupts the wait.
  */
 export function serveDoorbell(
   end: DoorbellEnd,
-  handle: (msg: unknown, send: (msg: unknown, transfer?: readonly ArrayBuffer[]) => void, stop: () => void) => void,
+  onMessage: (msg: unknown, replies: WorkerReplies, stop: () => void) => void,
+  onFrame: (frame: Float64Array, replies: WorkerReplies) => void,
 ): void {
   const { port, bell } = end;
-  const counters = new Int32Array(bell);
-  const send = (msg: unknown, transfer?: readonly ArrayBuffer[]): void => {
-    port.postMessage(msg, (transfer ?? []) as ArrayBuffer[]);
+  const counters = new Int32Array(bell, 0, kHeader / 4);
+  const numbers = new Float64Array(bell);
+  const toWorker = frameLane(counters, numbers, kFrameToWorker, kFrameAt.toWorker);
+  const toMain = frameLane(counters, numbers, kFrameToMain, kFrameAt.toMain);
+  const ring = (): void => {
     Atomics.add(counters, kToMain, 1);
     Atomics.notify(counters, kToMain, 1);
+  };
+  const replies: WorkerReplies = {
+    send(msg, transfer) {
+      port.postMessage(msg, (transfer ?? []) as ArrayBuffer[]);
+      ring();
+    },
+    sendFrame(values) {
+      if (!toMain.put(values)) return false;
+      ring();
+      return true;
+    },
   };
   let running = true;
   const stop = (): void => {
@@ -131,7 +208,10 @@ export function serveDoorbell(
     }
     Atomics.wait(counters, kToWorker, seen);
     seen = Atomics.load(counters, kToWorker);
-    for (let m = receiveMessageOnPort(port); running && m !== undefined; m = receiveMessageOnPort(port)) handle(m.message, send, stop);
+    for (let m = receiveMessageOnPort(port); running && m !== undefined; m = receiveMessageOnPort(port))
+      onMessage(m.message, replies, stop);
+    const frame = running ? toWorker.take() : undefined;
+    if (frame !== undefined) onFrame(frame, replies);
   }
   port.close();
 }

@@ -49,12 +49,13 @@ export interface ExecutorOptions<S extends BindSpec = BindSpec> {
   /** When the queue is full: `'wait'` (default) makes `submit()` wait for room; `'reject'` rejects with QueueFullError. */
   readonly onFull?: 'wait' | 'reject';
   /**
-   * The OS scheduling priority of the workers: `'low'` (default) is nice 10, `'normal'` is nice 0, or a
-   * nice value in [0, 19]. A low-priority worker yields its core to the event loop and libuv's threads
-   * (fs, dns, `.async` calls) whenever they are runnable, so a saturated pool does not slow them down;
-   * it still gets every core nothing else wants. Applies per worker thread on Linux (where the nice
-   * value is per thread), and to each worker process of a ProcessPoolExecutor on every platform;
-   * thread workers on macOS and Windows keep the process' priority. See docs/executors.md.
+   * The OS scheduling priority of the workers: `'normal'` (default) leaves them at the process' nice
+   * value; `'low'` is nice 10; or a nice value in [0, 19]. A low-priority worker yields its core to the
+   * event loop and libuv's threads (fs, dns, `.async` calls) whenever they are runnable, so a saturated
+   * pool does not slow them down; it still gets every core nothing else wants, but other busy processes
+   * win over it too. Applies per worker thread on Linux (where the nice value is per thread), and to
+   * each worker process of a ProcessPoolExecutor on every platform; thread workers on macOS and Windows
+   * keep the process' priority. See docs/executors.md.
    */
   readonly priority?: 'normal' | 'low' | number;
 }
@@ -330,10 +331,10 @@ export function normalizeOptions(ctor: string, options: unknown): NormalizedOpti
 }
 
 function niceOf(ctor: string, priority: unknown): number {
-  if (priority === undefined || priority === 'low') return kLowNice;
-  if (priority === 'normal') return 0;
+  if (priority === undefined || priority === 'normal') return 0;
+  if (priority === 'low') return kLowNice;
   if (typeof priority === 'number' && Number.isInteger(priority) && priority >= 0 && priority <= 19) return priority;
-  throw argumentError(ctor, 'options.priority', "'low', 'normal' or a nice value (an integer in [0, 19])", priority);
+  throw argumentError(ctor, 'options.priority', "'normal', 'low' or a nice value (an integer in [0, 19])", priority);
 }
 
 /** AbortSignals by shape: signals from another realm (vm contexts, jest) fail `instanceof`. */
