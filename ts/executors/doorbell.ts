@@ -1,5 +1,4 @@
-// The thread pools' transport: messages on a MessagePort that nobody listens to, read when a shared counter (the doorbell) moves;
-// all-number messages as frames in the shared memory itself.
+// The thread pools' transport: a MessagePort read when a shared counter (the doorbell) moves, plus number frames in shared memory.
 
 import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 
@@ -13,7 +12,7 @@ const kFrameToWorker = 2;
 const kFrameToMain = 3;
 /** Most numbers one frame holds. */
 export const kFrameMax = 16;
-/** Bytes before the frames (the four Int32 slots above, padded). */
+/** Bytes before the frames: the four Int32 slots above. */
 const kHeader = 16;
 /** Where each direction's frame starts, in Float64 slots. */
 const kFrameAt = { toWorker: kHeader / 8, toMain: kHeader / 8 + kFrameMax };

@@ -1,5 +1,6 @@
 // The messages an executor and its workers exchange (structured-clone / advanced-IPC safe).
 
+import { kFrameMax } from './doorbell';
 import type { WireError } from './errors';
 import type { WorkerConfig } from './options';
 
@@ -54,7 +55,7 @@ export type FromWorker =
 // arguments and its number (or void) result, which then need no structured clone on either side.
 
 /** Most arguments a run frame carries (the rest of the frame is its id and function index). */
-const kMaxFrameArgs = 14;
+const kMaxFrameArgs = kFrameMax - 2;
 
 /** `[id, function index, ...args]` for a run of one call whose arguments are all numbers, else undefined. */
 export function encodeRunFrame(msg: ToWorker, names: readonly string[]): number[] | undefined {
