@@ -37,8 +37,13 @@ describe('constructor validation (precise messages, thrown synchronously)', () =
     );
     expect(make({ library, bind, onFull: 'drop' })).toThrow("argument 'options.onFull' expects 'wait' or 'reject'");
     expect(make({ library, bind, worker: 2 })).toThrow(
-      "argument 'options.worker' expects no such option (valid: library, bind, workers, maxQueue, policy, onFull)",
+      "argument 'options.worker' expects no such option (valid: library, bind, workers, maxQueue, policy, onFull, priority)",
     );
+    expect(make({ library, bind, priority: 'high' })).toThrow(
+      "argument 'options.priority' expects 'normal', 'low' or a nice value (an integer in [0, 19]), got string (4 chars).",
+    );
+    expect(make({ library, bind, priority: -5 })).toThrow("argument 'options.priority' expects 'normal', 'low' or a nice value");
+    expect(make({ library, bind, priority: 20 })).toThrow("argument 'options.priority' expects 'normal', 'low' or a nice value");
     expect(make(null)).toThrow("new ThreadPoolExecutor(): argument 'options' expects an object");
     expect(make({ library, bind: {} })).toThrow("argument 'options.bind' expects a non-empty object");
     expect(make({ library: 42, bind })).toThrow("argument 'options.library' expects a library path");

@@ -23,6 +23,8 @@ export class Slot {
   reported = false;
   /** The executor killed the current worker: its exit says nothing about the library. */
   killed = false;
+  /** When this worker last finished a task (a balancer tick; 0: never). */
+  freedAt = 0;
 
   constructor(index: number) {
     this.index = index;
@@ -33,7 +35,7 @@ export class Slot {
 export class Balancer {
   readonly slots: readonly Slot[];
   readonly #serial: boolean;
-  #next = 0;
+  #tick = 0;
 
   constructor(count: number, serial: boolean) {
     this.slots = Array.from({ length: count }, (_, i) => new Slot(i));
@@ -48,20 +50,21 @@ export class Balancer {
   }
 
   /**
-   * The worker for the next task, or undefined. Round-robin among idle workers so every worker gets
-   * warm; in serial mode a busy worker (even one still finishing a timed-out call) blocks the pool.
+   * The worker for the next task, or undefined: the idle one that finished a task last. It is still
+   * awake (a worker polls for a moment before it sleeps), so it starts at once where a sleeping
+   * one would first have to be woken by the scheduler. In serial mode a busy worker (even one still
+   * finishing a timed-out call) blocks the pool.
    */
   pick(): Slot | undefined {
     if (this.#serial && this.busy > 0) return undefined;
-    const n = this.slots.length;
-    for (let k = 0; k < n; k++) {
-      const slot = this.slots[(this.#next + k) % n] as Slot;
-      if (slot.state === 'idle') {
-        this.#next = (slot.index + 1) % n;
-        return slot;
-      }
-    }
-    return undefined;
+    let best: Slot | undefined;
+    for (const slot of this.slots) if (slot.state === 'idle' && (best === undefined || slot.freedAt > best.freedAt)) best = slot;
+    return best;
+  }
+
+  /** Records that `slot` just finished its task. */
+  freed(slot: Slot): void {
+    slot.freedAt = ++this.#tick;
   }
 
   /** The slot whose worker is running `task`. */

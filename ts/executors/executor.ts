@@ -4,11 +4,13 @@ import '../core/polyfills';
 
 import { argumentError } from '../core/errors';
 import type { BindSpec, Bound } from '../call/infer';
+import { callChannel } from '../core/channels';
 import { debug } from '../core/debug';
 import { executorClosedError, notReadyError, queueFullError, timeoutError } from './errors';
 import { runMap, streamMap, type ChunkRunner } from './map';
 import { preparePayload, type Mode, type Payload } from './marshal';
 import { normalizeOptions, taskOptions, type FunctionPlan, type MapOptions, type NormalizedOptions, type TaskOptions } from './options';
+import { publishQueued, publishStarted, traceCall, trackPool, untrackPool, type GaugedPool } from './observe';
 import { replyFinisher } from './results';
 import { Task, TaskQueue, valueAt } from './task-queue';
 import type { Spawner } from './worker-handle';
@@ -33,6 +35,8 @@ export abstract class Executor<S extends BindSpec = BindSpec> implements AsyncDi
   readonly #queue = new TaskQueue();
   readonly #workers: WorkerSet;
   readonly #runner: ChunkRunner;
+  readonly #gauged: GaugedPool;
+  readonly #queued = (): number => this.#queue.size;
   #closing = false;
   #terminated = false;
   #stopping = false;
@@ -77,6 +81,12 @@ export abstract class Executor<S extends BindSpec = BindSpec> implements AsyncDi
     });
     this.#workers.startAll();
     this.#updateRef();
+    const kind = mode;
+    const library = this.#opts.worker.library.path;
+    this.#gauged = {
+      gauge: () => ({ kind, library, workers: this.#opts.workers, queued: this.queueSize, running: this.running }),
+    };
+    trackPool(this.#gauged);
   }
 
   /**
@@ -140,7 +150,11 @@ export abstract class Executor<S extends BindSpec = BindSpec> implements AsyncDi
    * await pool.call('add', [2, 3]); // 5
    */
   call<K extends keyof S & string>(name: K, args: TaskArgs<S, K>, options?: TaskOptions): Promise<TaskResult<S, K>> {
-    return this.#submitOne(`${this.#label}.call`, name, args, options).then((task) => single(task) as Promise<TaskResult<S, K>>);
+    const where = `${this.#label}.call`;
+    const run = (): Promise<TaskResult<S, K>> =>
+      this.#submitOne(where, name, args, options).then((task) => single(task) as Promise<TaskResult<S, K>>);
+    const traced = this.#traced(name, args);
+    return traced === undefined ? run() : traceCall(traced, run);
   }
 
   /**
@@ -149,9 +163,19 @@ export abstract class Executor<S extends BindSpec = BindSpec> implements AsyncDi
    * @returns `{ result }`, the promise of the call's result.
    */
   submit<K extends keyof S & string>(name: K, args: TaskArgs<S, K>, options?: TaskOptions): Promise<Submitted<TaskResult<S, K>>> {
-    return this.#submitOne(`${this.#label}.submit`, name, args, options).then((task) => ({
-      result: single(task) as Promise<TaskResult<S, K>>,
-    }));
+    const queued = this.#submitOne(`${this.#label}.submit`, name, args, options);
+    const traced = this.#traced(name, args);
+    if (traced === undefined) return queued.then((task) => ({ result: single(task) as Promise<TaskResult<S, K>> }));
+    // Traced from submission to the result: one ffikit:call, as for call().
+    const result = traceCall(traced, () => queued.then((task) => single(task) as Promise<TaskResult<S, K>>));
+    return queued.then(
+      () => ({ result }),
+      (err: unknown) => {
+        // The same error rejects submit() itself; the traced result promise must not be unhandled.
+        result.catch(() => undefined);
+        throw err;
+      },
+    );
   }
 
   /**
@@ -220,6 +244,20 @@ export abstract class Executor<S extends BindSpec = BindSpec> implements AsyncDi
     return this.close();
   }
 
+  /** What a traced call of `name` reports, or undefined when nobody subscribes to ffikit:call or `name` is unknown (the call then rejects). */
+  #traced(name: unknown, args: unknown): { fn: string; symbol: string; library: string; mode: Mode; args: readonly unknown[] } | undefined {
+    if (!callChannel.hasSubscribers) return undefined;
+    const plan = typeof name === 'string' ? this.#opts.plans.get(name) : undefined;
+    if (plan === undefined) return undefined;
+    return {
+      fn: plan.name,
+      symbol: plan.symbol,
+      library: this.#opts.worker.library.path,
+      mode: this.#mode,
+      args: Array.isArray(args) ? args : [],
+    };
+  }
+
   #submitOne(where: string, name: unknown, args: unknown, options: unknown): Promise<Task> {
     let task: Task;
     try {
@@ -277,6 +315,7 @@ export abstract class Executor<S extends BindSpec = BindSpec> implements AsyncDi
       this.#drop(task, refusal);
     } else if (this.#queue.waitingCount === 0 && this.#hasRoom()) {
       this.#queue.push(task);
+      publishQueued(this.#mode, task, this.#queue.size, this.#queued);
       this.#pump();
     } else if (this.#opts.rejectWhenFull && !internal) {
       this.#drop(task, queueFullError(`${where}()`, this.#opts.maxQueue));
@@ -319,11 +358,14 @@ export abstract class Executor<S extends BindSpec = BindSpec> implements AsyncDi
           if (slot === undefined) break;
           const task = this.#queue.shift();
           if (task === undefined) break;
+          publishStarted(this.#mode, task, this.#queue.size);
           this.#workers.dispatch(slot, task);
           progressed = true;
         }
         while (this.#queue.waitingCount > 0 && this.#hasRoom()) {
-          this.#queue.push(this.#queue.nextWaiting() as Task);
+          const task = this.#queue.nextWaiting() as Task;
+          this.#queue.push(task);
+          publishQueued(this.#mode, task, this.#queue.size, this.#queued);
           progressed = true;
         }
       }
@@ -373,6 +415,7 @@ export abstract class Executor<S extends BindSpec = BindSpec> implements AsyncDi
       // Only terminate() stops workers that never answered `init` (close() lets them answer first).
       if (!this.#readySettled) this.#settleReady({ err: notReadyError(this.#label, this.#opts.worker.library.path) });
       this.#stopped = true;
+      untrackPool(this.#gauged);
       this.#updateRef();
       this.#resolveStopped();
     });

@@ -48,6 +48,16 @@ export interface ExecutorOptions<S extends BindSpec = BindSpec> {
   readonly policy?: 'parallel' | 'serial';
   /** When the queue is full: `'wait'` (default) makes `submit()` wait for room; `'reject'` rejects with QueueFullError. */
   readonly onFull?: 'wait' | 'reject';
+  /**
+   * The OS scheduling priority of the workers: `'normal'` (default) leaves them at the process' nice
+   * value; `'low'` is nice 10; or a nice value in [0, 19]. A low-priority worker yields its core to the
+   * event loop and libuv's threads (fs, dns, `.async` calls) whenever they are runnable, so a saturated
+   * pool does not slow them down; it still gets every core nothing else wants, but other busy processes
+   * win over it too. Applies per worker thread on Linux (where the nice value is per thread), and to
+   * each worker process of a ProcessPoolExecutor on every platform; thread workers on macOS and Windows
+   * keep the process' priority. See docs/executors.md.
+   */
+  readonly priority?: 'normal' | 'low' | number;
 }
 
 /** Per-task options. */
@@ -88,6 +98,8 @@ export interface WorkerConfig {
   /** The named types the functions use, in an order that declares each after the types it needs. */
   readonly types: readonly WireType[];
   readonly bind: Readonly<Record<string, WireFunction>>;
+  /** The nice value each worker gives itself once loaded (0: left as it is). */
+  readonly nice: number;
 }
 
 /** What the main-side marshaller knows about one parameter. */
@@ -106,6 +118,8 @@ export interface ParamPlan {
 /** One bound function as the marshaller sees it. */
 export interface FunctionPlan {
   readonly name: string;
+  /** The C symbol. */
+  readonly symbol: string;
   /** The prototype as declared (for errcheck functions' context). */
   readonly prototype: string;
   readonly params: readonly ParamPlan[];
@@ -127,7 +141,9 @@ export interface NormalizedOptions {
   readonly rejectWhenFull: boolean;
 }
 
-const kOptionKeys = ['library', 'bind', 'workers', 'maxQueue', 'policy', 'onFull'];
+const kOptionKeys = ['library', 'bind', 'workers', 'maxQueue', 'policy', 'onFull', 'priority'];
+/** The nice value of `priority: 'low'`: a weight of 110 against 1024 for the event loop's threads (CFS). */
+const kLowNice = 10;
 const kPolicies = new Set(['nonzero-status', 'negative-errno', 'null-is-failure']);
 const kMaxWorkers = 1024;
 
@@ -231,6 +247,7 @@ function validateBind(
     };
     plans.set(name, {
       name,
+      symbol: proto.name,
       prototype: proto.text,
       params: planParams(proto),
       ...(typeof errcheck === 'function' ? { check: errcheck as ErrcheckFunction } : {}),
@@ -307,9 +324,17 @@ export function normalizeOptions(ctor: string, options: unknown): NormalizedOpti
   const maxQueue = integerOption(ctor, 'maxQueue', o.maxQueue, 1024, 0, Number.MAX_SAFE_INTEGER, true);
   const serial = choice(ctor, 'policy', o.policy, ['parallel', 'serial'] as const) === 'serial';
   const rejectWhenFull = choice(ctor, 'onFull', o.onFull, ['wait', 'reject'] as const) === 'reject';
+  const nice = niceOf(ctor, o.priority);
   const { wire, plans, types } = validateBind(ctor, o.bind);
   const library = resolveLibrary(ctor, o.library);
-  return { worker: { library, types, bind: wire }, plans, workers, maxQueue, serial, rejectWhenFull };
+  return { worker: { library, types, bind: wire, nice }, plans, workers, maxQueue, serial, rejectWhenFull };
+}
+
+function niceOf(ctor: string, priority: unknown): number {
+  if (priority === undefined || priority === 'normal') return 0;
+  if (priority === 'low') return kLowNice;
+  if (typeof priority === 'number' && Number.isInteger(priority) && priority >= 0 && priority <= 19) return priority;
+  throw argumentError(ctor, 'options.priority', "'normal', 'low' or a nice value (an integer in [0, 19])", priority);
 }
 
 /** AbortSignals by shape: signals from another realm (vm contexts, jest) fail `instanceof`. */

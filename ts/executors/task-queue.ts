@@ -28,6 +28,8 @@ export class Task {
   /** The calls, as they will be sent. */
   readonly payload: Payload;
   state: TaskState = 'waiting';
+  /** Once settled: true when every call returned, false when the task failed or any call threw. */
+  ok = false;
   /** Resolves once the task is in the queue (backpressure: `submit` waits for it). */
   readonly admitted: Promise<void>;
   /** Settles with the worker's reply, or rejects (cancelled, timed out, crashed, terminated). */
@@ -82,6 +84,8 @@ export class Task {
         return;
       }
     }
+    if (this.state === 'done') return;
+    this.ok = outcome.errors === undefined || outcome.errors.size === 0;
     if (this.#finish()) this.#resolve(outcome);
   }
 

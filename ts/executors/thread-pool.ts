@@ -3,21 +3,35 @@
 import { Worker } from 'node:worker_threads';
 
 import type { BindSpec } from '../call/infer';
+import { mainDoorbell } from './doorbell';
 import { Executor } from './executor';
 import type { ExecutorOptions } from './options';
-import type { FromWorker } from './protocol';
+import { decodeDoneFrame, encodeRunFrame, type FromWorker } from './protocol';
 import { workerEntry, type WorkerEvents, type WorkerHandle } from './worker-handle';
 
 function spawnThread(events: WorkerEvents): WorkerHandle {
   const { file, execArgv } = workerEntry();
-  const worker = new Worker(file, { execArgv });
-  worker.on('message', (msg: FromWorker) => events.message(msg));
-  worker.on('messageerror', (err: Error) => events.error(err));
+  const bell = mainDoorbell();
+  const worker = new Worker(file, { execArgv, workerData: bell.workerEnd, transferList: [...bell.transferList] });
+  /** The functions in the order the worker binds them (from its `init`): frames name them by index. */
+  let names: readonly string[] = [];
+  bell.listen(
+    (msg) => events.message(msg as FromWorker),
+    (frame) => events.message(decodeDoneFrame(frame)),
+  );
   worker.on('error', (err: Error) => events.error(err));
-  worker.on('exit', (code: number) => events.exit(code, null));
+  worker.on('exit', (code: number) => {
+    // Every reply the worker posted before exiting comes first, as with 'message' events.
+    bell.close();
+    events.exit(code, null);
+  });
   return {
     pid: process.pid,
-    send: (msg, transfer) => worker.postMessage(msg, transfer as ArrayBuffer[]),
+    send: (msg, transfer) => {
+      if (msg.t === 'init') names = Object.keys(msg.config.bind);
+      const frame = transfer.length === 0 ? encodeRunFrame(msg, names) : undefined;
+      if (frame === undefined || !bell.sendFrame(frame)) bell.send(msg, transfer);
+    },
     kill: () => void worker.terminate(),
     ref: () => worker.ref(),
     unref: () => worker.unref(),

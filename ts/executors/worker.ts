@@ -1,7 +1,8 @@
 // Executor worker entry (a worker thread or a child process): loads the library once, binds, runs tasks.
 
 import '../core/polyfills';
-import { parentPort } from 'node:worker_threads';
+import * as os from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
 
 import { errorCodes, type ErrorCodeTable } from '../declare/errcheck';
 import { CallbackError, NativeError } from '../core/errors';
@@ -14,15 +15,18 @@ import { reference, type ReferenceLibrary } from '../reference/reference';
 import type { BindSpec } from '../call/infer';
 import { toWireError, type WireError } from './errors';
 import { handleMarker, kMarker, type HandleMarker, type ManagedMarker, type NDMarker } from './marshal';
+import { serveDoorbell, type DoorbellEnd, type WorkerReplies } from './doorbell';
 import { declareTypes } from './type-shipping';
 import type { WireErrcheck, WorkerConfig } from './options';
-import type { DoneMessage, FromWorker, ToWorker } from './protocol';
+import { decodeRunFrame, encodeDoneFrame, type DoneMessage, type FromWorker, type ToWorker } from './protocol';
 
 type Send = (msg: FromWorker, transfer?: ArrayBuffer[]) => void;
 type BoundFn = (...args: unknown[]) => unknown;
 
 const inThread = parentPort !== null;
 let fns: Record<string, BoundFn> = {};
+/** The bound names in `config.bind` order: run frames name the function by its index here. */
+let names: string[] = [];
 let library: Library | undefined;
 let ref: ReferenceLibrary | undefined;
 
@@ -44,6 +48,7 @@ function init(config: WorkerConfig): void {
   // Before binding: prototypes resolve named types as they are parsed.
   declareTypes(config.types, 'executor worker');
   const spec: Record<string, unknown> = {};
+  names = Object.keys(config.bind);
   for (const [name, f] of Object.entries(config.bind)) {
     // Shared memory is the zero-copy path of thread pools: accept it on every pointer parameter,
     // those with array contracts included (bind's `shared` option does not reach contracts).
@@ -55,6 +60,21 @@ function init(config: WorkerConfig): void {
     };
   }
   fns = library.bind(spec as BindSpec, { shared: true }) as unknown as Record<string, BoundFn>;
+  lowerPriority(config.nice);
+}
+
+/**
+ * Gives this worker the nice value `nice` (never a higher priority than it has: that needs privileges).
+ * `setpriority(PRIO_PROCESS, 0)` acts on the calling thread on Linux, where each thread has its own
+ * nice value; elsewhere it acts on the whole process, so only worker processes use it there.
+ */
+function lowerPriority(nice: number): void {
+  if (nice === 0 || (inThread && process.platform !== 'linux')) return;
+  try {
+    if (os.getPriority(0) < nice) os.setPriority(0, nice);
+  } catch {
+    // A sandbox that forbids it (seccomp) leaves the worker at its priority; the calls still run.
+  }
 }
 
 /** Turns wire markers back into what the bound function accepts. */
@@ -204,9 +224,18 @@ function handle(msg: ToWorker, send: Send, exit: () => void): void {
 
 // Loaded anywhere else (neither a worker thread nor a forked child) this module does nothing.
 if (parentPort !== null) {
-  const port = parentPort;
-  const send: Send = (msg, transfer) => port.postMessage(msg, transfer ?? []);
-  port.on('message', (msg: ToWorker) => handle(msg, send, () => port.close()));
+  let viaFrames: Send | undefined;
+  // Answers to one call with a number (or no) result go back as a frame: nothing to clone.
+  const reply = (replies: WorkerReplies): Send =>
+    (viaFrames ??= (msg, transfer) => {
+      const frame = transfer === undefined || transfer.length === 0 ? encodeDoneFrame(msg) : undefined;
+      if (frame === undefined || !replies.sendFrame(frame)) replies.send(msg, transfer);
+    });
+  serveDoorbell(
+    workerData as DoorbellEnd,
+    (msg, replies, stop) => handle(msg as ToWorker, reply(replies), stop),
+    (frame, replies) => run(decodeRunFrame(frame, names), reply(replies)),
+  );
 } else if (typeof process.send === 'function') {
   const send: Send = (msg) => {
     // The executor's process may be gone (it exited without close()): an unanswered send is no

@@ -173,6 +173,7 @@ export class WorkerSet {
     if (task === undefined || task.id !== msg.id) return;
     slot.task = undefined;
     if (slot.state === 'busy') slot.state = 'idle';
+    this.balancer.freed(slot);
     if (!task.settled) {
       try {
         // A task whose promise already settled (timed out, aborted) never writes into the caller's arrays.
