@@ -85,6 +85,8 @@ skip_pattern="^(?!.*($(IFS='|'; echo "${skip[*]}"))).*$"
 skip_files='/tests/((package|docs|bundlers|api-fuzz|public-surface|lint-layers|lint-cycles)|gen/[a-z]+)\.test\.ts$'
 
 set +e
+# The file arguments go first: jest's array options (--testPathIgnorePatterns) take every value that
+# follows them, even in the --option=value form.
 env \
   LD_PRELOAD="$asan_runtime:$ubsan_runtime" \
   ASAN_OPTIONS="detect_leaks=0:handle_segv=0:handle_sigbus=0:handle_sigfpe=0:log_path=$reports/asan:allocator_may_return_null=1" \
@@ -93,8 +95,8 @@ env \
   FFIKIT_FIXTURES_DIR="$root/build/asan/fixtures" \
   FFIKIT_ASAN_REAL_CC="${CC:-cc}" \
   CC="$fixture_cc" \
-  npx jest --testNamePattern "$skip_pattern" \
-  --testPathIgnorePatterns="$skip_files" "$@" 2>&1 | tee "$jest_log"
+  npx jest "$@" --testNamePattern "$skip_pattern" \
+  --testPathIgnorePatterns="$skip_files" 2>&1 | tee "$jest_log"
 jest_status=${PIPESTATUS[0]}
 set -e
 
