@@ -86,7 +86,7 @@ module.exports = {
       label: 'array contract call / raw koffi',
       num: 'ffikit process_1d(Float64Array(16)) with contract',
       den: 'raw koffi process_1d(Float64Array(16), 16)',
-      target: 1.5,
+      target: 1.25,
     },
     {
       label: 'ManagedArray / typed array (same contract)',
