@@ -207,8 +207,8 @@ describe('withView in checked mode (a copy, detached afterwards)', () => {
     const view = kept as Float64Array;
     expect(view.length).toBe(0);
     expect(view[0]).toBeUndefined();
-    expect(() => view.fill(9)).toThrow(/detached ArrayBuffer/);
-    expect(() => view.at(0)).toThrow(/detached ArrayBuffer/);
+    expect(() => view.fill(9)).toThrow(/detached/);
+    expect(() => view.at(0)).toThrow(/detached/);
     expect(arr.read(0)).toBe(1); // nothing reached native memory through the kept view
     arr.dispose();
   });
@@ -236,7 +236,7 @@ describe('withView in checked mode (a copy, detached afterwards)', () => {
     });
     expect(result).toBe('done');
     expect(arr.read(2)).toBe(200);
-    expect(() => (kept as Uint8Array).fill(1)).toThrow(/detached ArrayBuffer/);
+    expect(() => (kept as Uint8Array).fill(1)).toThrow(/detached/);
     arr.dispose();
   });
 
