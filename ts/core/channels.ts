@@ -61,8 +61,11 @@ export function argumentsTraced(): boolean {
 
 /** One pool as `ffikit.stats()` reports it. */
 export interface PoolGauge {
+  /** A ThreadPoolExecutor or a ProcessPoolExecutor. */
   readonly kind: 'thread' | 'process';
+  /** The path of the library its workers load. */
   readonly library: string;
+  /** Workers running now. */
   readonly workers: number;
   /** Tasks waiting for a worker. */
   readonly queued: number;

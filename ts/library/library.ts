@@ -36,10 +36,15 @@ export interface LoadOptions {
    * sides, verified after the call (a write outside is a {@link MemoryCorruptionError}); handle
    * parameters refuse bare addresses; and ManagedArrays created from now on get red zones. `{ guardBytes }`
    * sizes the zones (default 256, at most 1 MiB): writes that go further are reported but may already
-   * have damaged other memory. Costs a copy in and out per buffer argument; see docs/checked-mode.md.
+   * have damaged other memory. Costs a copy in and out per buffer argument; see docs/checked-mode-and-observability.md.
    * @defaultValue `false` (`true` under `FFIKIT_CHECKED=1`)
    */
-  readonly checked?: boolean | { readonly guardBytes?: number };
+  readonly checked?:
+    | boolean
+    | {
+        /** Guard zone size on each side of a buffer argument's copy, in bytes: a multiple of 16 in [16, 1 MiB]. */
+        readonly guardBytes?: number;
+      };
 }
 
 const kState = Symbol('ffikit.libraryState');

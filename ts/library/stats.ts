@@ -15,11 +15,15 @@ export interface FunctionStats {
   readonly calls: number;
   /** Calls that threw or rejected (argument errors, errcheck failures, native errors). */
   readonly errors: number;
-  /** Mean, median, 99th percentile, fastest and slowest call, in ns (async: until the promise settled). */
+  /** Mean call time in ns (async calls: until the promise settled). */
   readonly meanNs: number;
+  /** Median call time in ns. */
   readonly p50Ns: number;
+  /** 99th percentile of the call time in ns. */
   readonly p99Ns: number;
+  /** Fastest call in ns. */
   readonly minNs: number;
+  /** Slowest call in ns. */
   readonly maxNs: number;
 }
 
@@ -28,7 +32,12 @@ export interface Stats {
   /** Per bound function, most called first; empty unless {@link enableStats} ran. */
   readonly functions: readonly FunctionStats[];
   /** Live ManagedArrays and the bytes they hold. */
-  readonly arrays: { readonly live: number; readonly bytes: number };
+  readonly arrays: {
+    /** ManagedArrays created and not yet freed. */
+    readonly live: number;
+    /** The bytes they hold. */
+    readonly bytes: number;
+  };
   /** Registered callbacks not yet released. */
   readonly callbacks: number;
   /** Open executors: workers, queued and running tasks. */
