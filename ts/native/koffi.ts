@@ -59,18 +59,27 @@ export function openLibrary(absolutePath: string, deepBind = false): NativeLibra
   };
 }
 
-let globalScope: ReturnType<typeof koffi.load> | undefined;
+/** Looks symbols up in the process's global scope; see {@link withGlobalScope}. */
+export type GlobalLookup = (name: string) => bigint | undefined;
 
 /**
- * The address the process's global symbol scope gives `name` (dlsym with RTLD_DEFAULT: the executable,
- * what it links, LD_PRELOAD and RTLD_GLOBAL libraries), or undefined when nothing there defines it.
+ * Runs `fn` with a lookup in the process's global symbol scope (dlsym with RTLD_DEFAULT: the executable,
+ * what it links, LD_PRELOAD and RTLD_GLOBAL libraries), which gives a symbol's address or undefined.
+ * The FFI layer's handle (and the symbol cache it grows) is released afterwards, so nothing of it is
+ * left behind at exit.
  */
-export function globalSymbolAddress(name: string): bigint | undefined {
-  globalScope ??= koffi.load(null as unknown as string);
+export function withGlobalScope<T>(fn: (lookup: GlobalLookup) => T): T {
+  const scope = koffi.load(null as unknown as string);
   try {
-    return koffi.address(globalScope.symbol(name));
-  } catch {
-    return undefined;
+    return fn((name) => {
+      try {
+        return koffi.address(scope.symbol(name));
+      } catch {
+        return undefined;
+      }
+    });
+  } finally {
+    scope.unload();
   }
 }
 

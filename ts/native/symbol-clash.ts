@@ -13,7 +13,7 @@
 
 import { debug } from '../core/debug';
 import { readElfDynamic } from './binfmt/elf-symbols';
-import { globalSymbolAddress, type NativeLibrary } from './koffi';
+import { withGlobalScope, type GlobalLookup, type NativeLibrary } from './koffi';
 
 /** How a library is opened with respect to symbol clashes; see {@link planDeepBind}. */
 export type DeepBindOption = boolean | 'auto';
@@ -28,7 +28,7 @@ export interface DeepBindPlan {
 }
 
 /** The sanitizer runtime in this process, if any: they abort on RTLD_DEEPBIND. */
-function sanitizerRuntime(): string | undefined {
+function sanitizerRuntime(globalSymbolAddress: GlobalLookup): string | undefined {
   for (const [symbol, name] of [
     ['__asan_init', 'AddressSanitizer'],
     ['__tsan_init', 'ThreadSanitizer'],
@@ -41,7 +41,7 @@ function sanitizerRuntime(): string | undefined {
 }
 
 /** Whether dlopen has RTLD_DEEPBIND here: glibc and FreeBSD do, musl does not. */
-function deepBindAvailable(): boolean {
+function deepBindAvailable(globalSymbolAddress: GlobalLookup): boolean {
   if (process.platform === 'freebsd') return true;
   return globalSymbolAddress('gnu_get_libc_version') !== undefined;
 }
@@ -55,9 +55,8 @@ function deepBindAvailable(): boolean {
 export function planDeepBind(file: string, option: DeepBindOption): DeepBindPlan {
   const elf = process.platform === 'linux' || process.platform === 'freebsd';
   if (!elf || option === false) return { deepBind: false, candidates: [] };
-  const candidates: string[] = [];
+  let exported: readonly { readonly name: string; readonly type: string }[] = [];
   if (option === 'auto') {
-    let exported;
     try {
       exported = readElfDynamic(file).exports;
     } catch (err) {
@@ -65,15 +64,18 @@ export function planDeepBind(file: string, option: DeepBindOption): DeepBindPlan
       debug('symbol clash check skipped for %s: %s', file, (err as Error).message);
       return { deepBind: false, candidates: [] };
     }
+  }
+  return withGlobalScope((globalSymbolAddress) => {
+    const candidates: string[] = [];
     for (const s of exported) {
       if ((s.type === 'function' || s.type === 'ifunc') && globalSymbolAddress(s.name) !== undefined) candidates.push(s.name);
     }
-    if (candidates.length === 0) return { deepBind: false, candidates };
-  }
-  const sanitizer = sanitizerRuntime();
-  if (sanitizer !== undefined) return { deepBind: false, candidates, unavailable: `${sanitizer} refuses RTLD_DEEPBIND` };
-  if (!deepBindAvailable()) return { deepBind: false, candidates, unavailable: 'this C library has no RTLD_DEEPBIND' };
-  return { deepBind: true, candidates };
+    if (option === 'auto' && candidates.length === 0) return { deepBind: false, candidates };
+    const sanitizer = sanitizerRuntime(globalSymbolAddress);
+    if (sanitizer !== undefined) return { deepBind: false, candidates, unavailable: `${sanitizer} refuses RTLD_DEEPBIND` };
+    if (!deepBindAvailable(globalSymbolAddress)) return { deepBind: false, candidates, unavailable: 'this C library has no RTLD_DEEPBIND' };
+    return { deepBind: true, candidates };
+  });
 }
 
 /**
@@ -82,8 +84,10 @@ export function planDeepBind(file: string, option: DeepBindOption): DeepBindPlan
  * distribution's Node links) finds itself both ways, so it has none.
  */
 export function confirmedClashes(native: NativeLibrary, candidates: readonly string[]): string[] {
-  return candidates.filter((name) => {
-    const own = native.address(name);
-    return own !== undefined && own !== globalSymbolAddress(name);
-  });
+  return withGlobalScope((globalSymbolAddress) =>
+    candidates.filter((name) => {
+      const own = native.address(name);
+      return own !== undefined && own !== globalSymbolAddress(name);
+    }),
+  );
 }
