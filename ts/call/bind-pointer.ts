@@ -1,8 +1,7 @@
 // bindPointer(): a checked, typed function over a C function pointer that C handed out.
 
-import { checkedFromEnv } from '../core/checked';
 import { argumentError, bindError } from '../core/errors';
-import { kDefaultGuardBytes } from './guarded';
+import { envCheckedCalls } from './checked-calls';
 import * as native from '../native/koffi';
 import { declareSpec, wrapDeclared, type FunctionSpec, type LibraryState } from './bind';
 import type { BindSpec, Bound } from './infer';
@@ -29,7 +28,7 @@ function pointerState(label: string): LibraryState {
       unload: () => undefined,
     },
     tryUnload: () => undefined,
-    checked: checkedFromEnv ? { guardBytes: kDefaultGuardBytes } : null,
+    checked: envCheckedCalls,
   };
   return state;
 }

@@ -1,10 +1,12 @@
 // Checked mode for calls: buffer arguments go to C as guarded copies, handle parameters refuse bare
 // addresses. Applied per library (`load(path, { checked })`, or every library under FFIKIT_CHECKED=1).
 
+import { checkedFromEnv } from '../core/checked';
 import { argumentError } from '../core/errors';
 import type { ParsedParam } from '../declare/prototype';
 import type { CompiledContracts } from './array-contract';
 import type { ParamCheck } from './checks/check';
+import { kDefaultGuardBytes } from './guarded';
 import { handleTypeOf } from './results';
 
 /** How a checked library checks its calls. */
@@ -12,6 +14,9 @@ export interface CheckedCalls {
   /** Guard zone size on each side of a buffer argument's copy, in bytes. */
   readonly guardBytes: number;
 }
+
+/** What a library gets when nothing is said: checked with the default zones under FFIKIT_CHECKED=1. */
+export const envCheckedCalls: CheckedCalls | null = checkedFromEnv ? { guardBytes: kDefaultGuardBytes } : null;
 
 /** One parameter's check in checked mode (parameters that take no memory keep theirs). */
 export function checkedParam(fn: string, p: ParsedParam, check: ParamCheck, options: CheckedCalls): ParamCheck {

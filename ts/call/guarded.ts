@@ -8,7 +8,8 @@
 // Blocks are pooled by capacity (powers of two) and guard size; a block a failed call never returned is
 // freed by the garbage collector.
 
-import { overrunError, type MemoryCorruptionError } from '../core/errors';
+import type { MemoryCorruptionError } from '../core/errors';
+import { zoneCorruption } from '../memory/checked-memory';
 import * as native from '../native/koffi';
 
 /** The byte written into guard zones (and into the unused data area of a pooled block). */
@@ -108,14 +109,12 @@ export class GuardedCopy {
     const { bytes, guard } = block;
     const length = this.#source.length;
     const end = guard + length;
+    // The four-bytes-at-a-time scan finds whether a zone changed; zoneCorruption says how far C wrote.
     let error: MemoryCorruptionError | undefined;
     if (firstChanged(block, end, end + guard) !== -1) {
-      let last = end + guard - 1;
-      while (bytes[last] === kPattern) last--;
-      error = overrunError('overrun', this.#fn, this.#param, length, last - end + 1, guard);
-    } else {
-      const first = firstChanged(block, 0, guard);
-      if (first !== -1) error = overrunError('underrun', this.#fn, this.#param, length, guard - first, guard);
+      error = zoneCorruption('overrun', bytes.subarray(end, end + guard), kPattern, this.#fn, this.#param, length);
+    } else if (firstChanged(block, 0, guard) !== -1) {
+      error = zoneCorruption('underrun', bytes.subarray(0, guard), kPattern, this.#fn, this.#param, length);
     }
     this.#source.set(bytes.subarray(guard, end));
     if (error === undefined) bytes.fill(kPattern, guard, end);

@@ -9,10 +9,10 @@ import type { CallbackSignature } from '../call/infer';
 import type { BindSpec, Bound } from '../call/infer';
 import { openCheckedLibrary } from '../native/loader';
 import { debug } from '../core/debug';
-import { checkedFromEnv, enableCheckedMemory } from '../core/checked';
+import { enableCheckedMemory } from '../core/checked';
 import { closeChannel, loadChannel } from '../core/channels';
 import { kDefaultGuardBytes, kMaxGuardBytes } from '../call/guarded';
-import type { CheckedCalls } from '../call/checked-calls';
+import { envCheckedCalls, type CheckedCalls } from '../call/checked-calls';
 
 /** Options for {@link load}. */
 export interface LoadOptions {
@@ -161,7 +161,7 @@ export class Library implements Disposable {
 }
 
 function checkedOption(option: LoadOptions['checked']): CheckedCalls | null {
-  if (option === undefined) return checkedFromEnv ? { guardBytes: kDefaultGuardBytes } : null;
+  if (option === undefined) return envCheckedCalls;
   if (option === false) return null;
   if (option === true) return { guardBytes: kDefaultGuardBytes };
   const expected = `true, false or { guardBytes } with guardBytes a multiple of 16 in [16, ${kMaxGuardBytes}]`;

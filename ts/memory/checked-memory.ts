@@ -32,14 +32,25 @@ export function allocGuarded(bytes: number): bigint {
   return base;
 }
 
-/** Index of the first (or, with `last`, the last) byte of `zone` that is not the zone pattern, or -1. */
-function changed(zone: Uint8Array, last: boolean): number {
-  if (last) {
-    for (let i = zone.length - 1; i >= 0; i--) if (zone[i] !== ZONE_BYTE) return i;
+/**
+ * The corruption a guard zone shows, or undefined when every byte still holds `fill`: for the zone after
+ * a buffer, how far past its end C wrote (the last changed byte); for the zone before it, how far
+ * before its start (the first changed byte). Shared by ManagedArray red zones and checked calls' copies.
+ */
+export function zoneCorruption(
+  kind: 'overrun' | 'underrun',
+  zone: Uint8Array,
+  fill: number,
+  fn: string,
+  param: string,
+  size: number,
+): MemoryCorruptionError | undefined {
+  if (kind === 'overrun') {
+    for (let i = zone.length - 1; i >= 0; i--) if (zone[i] !== fill) return overrunError(kind, fn, param, size, i + 1, zone.length);
   } else {
-    for (let i = 0; i < zone.length; i++) if (zone[i] !== ZONE_BYTE) return i;
+    for (let i = 0; i < zone.length; i++) if (zone[i] !== fill) return overrunError(kind, fn, param, size, zone.length - i, zone.length);
   }
-  return -1;
+  return undefined;
 }
 
 /**
@@ -48,18 +59,15 @@ function changed(zone: Uint8Array, last: boolean): number {
  */
 export function checkZones(base: bigint, bytes: number, fn: string, param: string): MemoryCorruptionError | undefined {
   const head = bytesAt(base, RED_ZONE);
-  const first = changed(head, false);
-  if (first >= 0) {
+  const under = zoneCorruption('underrun', head, ZONE_BYTE, fn, param, bytes);
+  if (under !== undefined) {
     head.set(zonePattern);
-    return overrunError('underrun', fn, param, bytes, RED_ZONE - first, RED_ZONE);
+    return under;
   }
   const tail = bytesAt(base + BigInt(RED_ZONE + bytes), RED_ZONE);
-  const last = changed(tail, true);
-  if (last >= 0) {
-    tail.set(zonePattern);
-    return overrunError('overrun', fn, param, bytes, last + 1, RED_ZONE);
-  }
-  return undefined;
+  const over = zoneCorruption('overrun', tail, ZONE_BYTE, fn, param, bytes);
+  if (over !== undefined) tail.set(zonePattern);
+  return over;
 }
 
 interface Quarantined {

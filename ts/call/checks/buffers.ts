@@ -56,7 +56,11 @@ export function checkBufferUsable(fn: string, param: string, expected: string, v
   if (isDetached(view)) {
     throw argumentError(fn, param, expected, view, 'Its buffer is detached (transferred or closed); pass a live array.');
   }
-  if (!types.isSharedArrayBuffer(buf)) usableArrays.add(view);
+}
+
+/** Remembers a typed array that passed {@link checkBufferUsable}, for the fast paths (never a shared one). */
+function markUsable(view: ArrayBufferView): void {
+  if (!types.isSharedArrayBuffer(view.buffer)) usableArrays.add(view);
 }
 
 /** Passes a ManagedArray as its address; the scope pins it (defers any free) until the call is over. */
@@ -115,6 +119,8 @@ export function typedPointerCheck(fn: string, p: ParsedParam, prim: Primitive, o
         (arrayName === 'Uint8Array' && tag === 'Uint8ClampedArray')
       ) {
         checkBufferUsable(fn, p.name, expected, x as ArrayBufferView, options);
+        // Only number arrays have a fast path (this parameter's, or an array contract's) that reads the set.
+        if (!isChar) markUsable(x as ArrayBufferView);
         return x;
       }
       if (typeof x === 'bigint') return rawPointer(fn, p.name, expected, x);
