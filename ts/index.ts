@@ -15,10 +15,9 @@ export {
   ClosedError,
   CallbackError,
   UnsupportedError,
-  MemoryCorruptionError,
-  type CorruptionKind,
   type LoadFailureReason,
 } from './core/errors';
+export { MemoryCorruptionError, type CorruptionKind } from './core/checked-errors';
 export {
   errorCodes,
   ErrorCodeTable,

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { GenError } from '../../ts/core/errors';
+import { GenError } from '../../ts/gen/errors';
 import { generate, verifyLayouts, writeAtomically, type GenResult } from '../../ts/gen/index';
 import { scanComments } from '../../ts/gen/comments';
 import { ROOT, runChild } from '../helpers/child';

@@ -8,7 +8,7 @@
 // Blocks are pooled by capacity (powers of two) and guard size; a block a failed call never returned is
 // freed by the garbage collector.
 
-import type { MemoryCorruptionError } from '../core/errors';
+import type { MemoryCorruptionError } from '../core/checked-errors';
 import { zoneCorruption } from '../memory/checked-memory';
 import * as native from '../native/koffi';
 

@@ -1,6 +1,6 @@
 // The per-call scope: ManagedArrays a call pins, and what a transient callback threw while C ran it.
 
-import { MemoryCorruptionError } from '../core/errors';
+import { MemoryCorruptionError } from '../core/checked-errors';
 import { checkRedZones, holdArray, unpinArray, type ManagedArray } from '../memory/managed-array';
 import { GuardedCopy } from './guarded';
 

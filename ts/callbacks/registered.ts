@@ -8,11 +8,11 @@ import {
   callbackDisposedError,
   callbackLimitError,
   callbackThrewError,
-  lateCallbackError,
   foreignCallbackResultError,
   type CallbackError,
 } from '../core/errors';
 import * as native from '../native/koffi';
+import { lateCallbackError } from '../core/checked-errors';
 import { callbackDisposeChannel, callbackRegisterChannel, gauges } from '../core/channels';
 import { callbackLengthStrings, namedType, type CType } from '../declare/named-types';
 import { callbackReturn, kRefused, type CallbackReturn } from './return-check';

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 
 import type { Command } from 'commander';
 
-import { genError } from '../core/errors';
+import { genError } from '../gen/errors';
 import { parsePrototype } from '../declare/prototype';
 import { generate, verifyLayouts, writeAtomically } from '../gen/index';
 import { EXIT, err, out, type GlobalOptions } from './common';

@@ -2,7 +2,7 @@
 
 import * as fs from 'node:fs';
 
-import { genError } from '../core/errors';
+import { genError } from './errors';
 
 /** How a function's result is checked: a policy, an enum's members, or a table of codes. */
 export type ErrcheckAnnotation =

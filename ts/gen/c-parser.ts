@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import type * as TreeSitter from 'web-tree-sitter';
 import type { Language, Parser, Tree } from 'web-tree-sitter';
 
-import { genError } from '../core/errors';
+import { genError } from './errors';
 
 let loading: Promise<{ parser: Parser; language: Language }> | undefined;
 

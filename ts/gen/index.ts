@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { GenError } from '../core/errors';
+import { GenError } from './errors';
 import { readElfDynamic } from '../native/binfmt/elf-symbols';
 import { searchLibrary } from '../native/library-search';
 import { readAnnotations } from './annotations';

@@ -2,7 +2,7 @@
 
 import * as path from 'node:path';
 
-import { genError } from '../core/errors';
+import { genError } from './errors';
 import { primitive } from '../declare/primitives';
 import { checkAnnotationParams, type Annotations, type FunctionAnnotation } from './annotations';
 import type { CFunction, CFunctionType, CRecord, CTranslationUnit, CTypeRef, Skipped } from './model';

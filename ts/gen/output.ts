@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { genError } from '../core/errors';
+import { genError } from './errors';
 
 /**
  * Writes every file, or none: each goes to a temporary name in its directory first and is renamed

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { genError } from '../core/errors';
+import { genError } from './errors';
 
 /** What the parser reads: preprocessed text plus, per row, the file that row came from. */
 export interface PreprocessedSource {

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { genError } from '../core/errors';
+import { genError } from './errors';
 import { alias, alignof, array, callbackType, enumeration, offsetof, opaque, pointer, sizeof, struct, union } from '../declare/named-types';
 import { namedType } from '../declare/type-registry';
 import { defaultCompiler } from './preprocess';

@@ -1,7 +1,7 @@
 // Checked mode's memory checks for ManagedArrays: red zones around each block, a quarantine of poisoned
 // freed blocks, and detachable copies handed out as views.
 
-import { overrunError, writeAfterFreeError, type MemoryCorruptionError } from '../core/errors';
+import { overrunError, writeAfterFreeError, type MemoryCorruptionError } from '../core/checked-errors';
 import * as native from '../native/koffi';
 
 /** Bytes of red zone on each side of a checked default-allocator array; writes farther out go unseen. */
