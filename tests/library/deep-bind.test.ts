@@ -6,7 +6,10 @@ import * as ffikit from '../../ts/index';
 import { runChild } from '../helpers/child';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const fx = require('../fixtures/build').fixturePaths() as Record<'clash' | 'clashPreload' | 'clashPreloadSanitizer' | 'edge', string>;
+const fx = require('../fixtures/build').fixturePaths() as Record<
+  'clash' | 'clashPreload' | 'clashPreloadSanitizer' | 'clashPreloadInterceptor' | 'edge',
+  string
+>;
 
 // Under test:asan the children inherit the ASan runtime, which refuses RTLD_DEEPBIND: ffikit then
 // cannot separate the two definitions and says so instead.
@@ -68,6 +71,24 @@ describeLinux('deepBind: a library whose functions the process already defines',
     expect(r.warnings[0]).toMatchObject({ name: 'LibraryWarning', code: 'FFIKIT_SYMBOL_CLASH' });
     expect(r.warnings[0]?.message).toContain('exports 1 functions that this process already defines (ffikit_clash_value)');
     expect(r.warnings[0]?.message).toContain('refuses RTLD_DEEPBIND');
+  });
+
+  it('a function the sanitizer intercepts on purpose (it defines __interceptor_<name>) is no clash: no warning', () => {
+    expect(inChild(fx.clashPreloadInterceptor, '{}')).toEqual({ value: 1, warnings: [] });
+  });
+
+  it('libc.so.6, opened again, has nothing to warn about (under test:asan: every interceptor of it)', () => {
+    const code = `
+      const ffikit = require('./ts/index');
+      const warnings = [];
+      process.on('warning', (w) => warnings.push(w.code));
+      const lib = ffikit.load('libc.so.6');
+      const { strlen } = lib.bind({ strlen: 'size_t strlen(const char *s)' });
+      const n = strlen('four');
+      setImmediate(() => console.log(JSON.stringify({ n: Number(n), warnings })));`;
+    const r = runChild(code);
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout.trim().split('\n').pop() as string)).toEqual({ n: 4, warnings: [] });
   });
 });
 

@@ -11,6 +11,9 @@
 // clash exists, because it has costs of its own: sanitizer runtimes refuse it, and a library that
 // expects the executable to interpose a function (malloc from a preloaded allocator) no longer sees it.
 
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
 import { debug } from '../core/debug';
 import { readElfDynamic } from './binfmt/elf-symbols';
 import { withGlobalScope, type GlobalLookup, type NativeLibrary } from './koffi';
@@ -40,6 +43,41 @@ function sanitizerRuntime(globalSymbolAddress: GlobalLookup): string | undefined
   return undefined;
 }
 
+/**
+ * Whether the process has `file` (a real path) mapped already: libc, libm, or the libcrypto that a
+ * distribution's Node links. Linux lists mappings in /proc/self/maps (device, inode, path); elsewhere
+ * this says no, and the check runs as for any other library.
+ */
+function alreadyMapped(file: string): boolean {
+  let maps: string;
+  let inode: number;
+  try {
+    maps = fs.readFileSync('/proc/self/maps', 'latin1');
+    inode = fs.statSync(file).ino;
+  } catch {
+    return false;
+  }
+  const base = path.basename(file);
+  for (const line of maps.split('\n')) {
+    // 7f..-7f.. r-xp 00028000 fe:00 262465    /usr/lib/x86_64-linux-gnu/libc.so.6
+    const m = /^\S+ \S+ \S+ \S+ (\d+) +(\/.*)$/.exec(line);
+    if (m === null) continue;
+    const mapped = m[2] as string;
+    if (mapped === file || (Number(m[1]) === inode && path.basename(mapped) === base)) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether the sanitizer runtime interposes `name` on purpose: its interceptors (malloc, pthread_*,
+ * memcpy and some 500 more, all of them in libc) are defined beside an `__interceptor_<name>`
+ * (GCC's libsanitizer) or `___interceptor_<name>` (LLVM 17 and later). Loading libc.so.6 under ASan
+ * finds them all in the global scope, and that is how the sanitizer works, not a clash.
+ */
+function interceptedBySanitizer(globalSymbolAddress: GlobalLookup, name: string): boolean {
+  return globalSymbolAddress(`__interceptor_${name}`) !== undefined || globalSymbolAddress(`___interceptor_${name}`) !== undefined;
+}
+
 /** Whether dlopen has RTLD_DEEPBIND here: glibc and FreeBSD do, musl does not. */
 function deepBindAvailable(globalSymbolAddress: GlobalLookup): boolean {
   if (process.platform === 'freebsd') return true;
@@ -55,6 +93,12 @@ function deepBindAvailable(globalSymbolAddress: GlobalLookup): boolean {
 export function planDeepBind(file: string, option: DeepBindOption): DeepBindPlan {
   const elf = process.platform === 'linux' || process.platform === 'freebsd';
   if (!elf || option === false) return { deepBind: false, candidates: [] };
+  if (alreadyMapped(file)) {
+    // dlopen gives back the object already there, bound as it was then: RTLD_DEEPBIND changes
+    // nothing, and its functions found in the global scope are mostly its own.
+    debug('%s is already loaded in this process: no symbol clash check', file);
+    return { deepBind: false, candidates: [] };
+  }
   let exported: readonly { readonly name: string; readonly type: string }[] = [];
   if (option === 'auto') {
     try {
@@ -66,15 +110,20 @@ export function planDeepBind(file: string, option: DeepBindOption): DeepBindPlan
     }
   }
   return withGlobalScope((globalSymbolAddress) => {
-    const candidates: string[] = [];
-    for (const s of exported) {
-      if ((s.type === 'function' || s.type === 'ifunc') && globalSymbolAddress(s.name) !== undefined) candidates.push(s.name);
-    }
-    if (option === 'auto' && candidates.length === 0) return { deepBind: false, candidates };
     const sanitizer = sanitizerRuntime(globalSymbolAddress);
-    if (sanitizer !== undefined) return { deepBind: false, candidates, unavailable: `${sanitizer} refuses RTLD_DEEPBIND` };
-    if (!deepBindAvailable(globalSymbolAddress)) return { deepBind: false, candidates, unavailable: 'this C library has no RTLD_DEEPBIND' };
-    return { deepBind: true, candidates };
+    const candidates = new Set<string>(); // a versioned symbol is listed once per version
+    for (const s of exported) {
+      if (s.type !== 'function' && s.type !== 'ifunc') continue;
+      if (globalSymbolAddress(s.name) === undefined) continue;
+      if (sanitizer !== undefined && interceptedBySanitizer(globalSymbolAddress, s.name)) continue;
+      candidates.add(s.name);
+    }
+    if (option === 'auto' && candidates.size === 0) return { deepBind: false, candidates: [] };
+    const listed = [...candidates];
+    if (sanitizer !== undefined) return { deepBind: false, candidates: listed, unavailable: `${sanitizer} refuses RTLD_DEEPBIND` };
+    if (!deepBindAvailable(globalSymbolAddress))
+      return { deepBind: false, candidates: listed, unavailable: 'this C library has no RTLD_DEEPBIND' };
+    return { deepBind: true, candidates: listed };
   });
 }
 
