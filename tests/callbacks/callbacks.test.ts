@@ -50,6 +50,70 @@ describe('transient callbacks', () => {
     ).rejects.toMatchObject({ code: 'ERR_FFIKIT_CALLBACK' });
     expect(Array.from(data)).toEqual([2, 4]);
   });
+
+  // The wrapper C calls is specialised by arity (0 to 3 parameters; more take the general one).
+  describe.each([
+    ['Nullary', 'int Nullary(void)', 'call_nullary', [[], []], 2 * 7],
+    ['IntOp', 'int IntOp(int x)', 'apply_twice', [[5], [6]], 7],
+    [
+      'Ternary',
+      'int Ternary(int a, int b, int c)',
+      'call_ternary',
+      [
+        [1, 2, 3],
+        [10, 20, 30],
+      ],
+      7 + 61,
+    ],
+    [
+      'Quaternary',
+      'int Quaternary(int a, int b, int c, int d)',
+      'call_quaternary',
+      [
+        [1, 2, 3, 4],
+        [10, 20, 30, 40],
+      ],
+      11 + 101,
+    ],
+  ] as const)('arity of %s', (name, proto, fnName, expectedArgs, expectedResult) => {
+    ffikit.callbackType(proto);
+    const decl = fnName === 'apply_twice' ? 'int apply_twice(IntOp *op, int x)' : `int ${fnName}(${name} *f)`;
+    const bound = edge.bind({ f: decl }).f as unknown as (...args: unknown[]) => number;
+    const extra = fnName === 'apply_twice' ? [5] : [];
+
+    it('gets exactly its arguments, and C gets what it returns', () => {
+      const seen: unknown[][] = [];
+      const result = bound(
+        (...args: number[]) => {
+          seen.push(args);
+          return args.length === 0 ? 7 : args.reduce((x, y) => x + y, 0) + 1;
+        },
+        ...extra,
+      );
+      expect(seen).toEqual(expectedArgs);
+      expect(result).toBe(expectedResult);
+    });
+
+    it('a throw or a value C cannot take is a CallbackError once C has returned; the function is not called again', () => {
+      const boom = new Error('boom');
+      let calls = 0;
+      const thrown = caught(() =>
+        bound(
+          () => {
+            calls++;
+            throw boom;
+          },
+          ...extra,
+        ),
+      ) as ffikit.CallbackError;
+      expect(thrown).toBeInstanceOf(ffikit.CallbackError);
+      expect(thrown.cause).toBe(boom);
+      expect(calls).toBe(1);
+      const refused = caught(() => bound(() => 'seven', ...extra)) as ffikit.CallbackError;
+      expect(refused).toBeInstanceOf(ffikit.CallbackError);
+      expect(refused.message).toContain(`expected the ${name} callback passed as`);
+    });
+  });
 });
 
 describe('registered callbacks', () => {
