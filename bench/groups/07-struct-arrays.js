@@ -63,7 +63,7 @@ module.exports = {
     },
   ],
   teardown(c) {
-    if (!Number.isFinite(c.readSink())) throw new Error('benchmark sink is not finite');
+    if (!Number.isFinite(c.readSink())) throw new Error(`benchmark sink is not finite: ${c.readSink()}`);
     c.native.dispose();
     c.lib.close();
   },

@@ -5,6 +5,15 @@ import { checkRedZones, holdArray, unpinArray, type ManagedArray } from '../memo
 import { GuardedCopy } from './guarded';
 
 /**
+ * How many bytes of `_Out_`/`_Inout_` JS arrays one call lets the FFI layer copy itself. koffi copies
+ * such an array into its per-call heap (1 MiB for sync calls, 128 KiB for `.async`) and, in koffi 3.3,
+ * writes past the heap when the array does not fit: a SIGSEGV, or silently wrong data (measured at
+ * 262,145 `int32_t`s sync and from about 32,768 with `.async`). Arrays beyond this budget are staged
+ * by ffikit instead: copied into memory of its own, passed by address, copied back after the call.
+ */
+export const kCopiedOutBudget = 64 * 1024;
+
+/**
  * State that belongs to one native call, created lazily by the wrapper the first time a converter
  * needs it (plain numbers and typed arrays never allocate one).
  *
@@ -19,6 +28,10 @@ export class CallScope {
   #zoned: { array: ManagedArray; fn: string; param: string }[] | null = null;
   /** True once the call must fail: a transient callback threw, or checked mode found corruption. */
   failed = false;
+  /** Bytes of `_Out_`/`_Inout_` JS arrays left to the FFI layer's own copy (see kCopiedOutBudget). */
+  #copiedOut = 0;
+  /** Copy-backs of staged `_Out_`/`_Inout_` arrays, run when the call is over. */
+  #after: (() => void)[] | null = null;
   /** True once a transient callback threw (later invocations return a neutral value at once). */
   callbackThrew = false;
   /** What the first throwing transient callback threw. */
@@ -29,6 +42,21 @@ export class CallScope {
   /** Records a (live) ManagedArray argument, to be pinned by {@link hold}. */
   record(array: ManagedArray): void {
     (this.#arrays ??= []).push(array);
+  }
+
+  /**
+   * Whether the FFI layer may copy an `_Out_`/`_Inout_` JS array of `bytes` for this call (counted
+   * if so); when false, the converter stages the array itself (see {@link afterCall}).
+   */
+  copiesOut(bytes: number): boolean {
+    if (this.#copiedOut + bytes > kCopiedOutBudget) return false;
+    this.#copiedOut += bytes;
+    return true;
+  }
+
+  /** Runs `fn` once the call is over (on every settling path): copies a staged array back. */
+  afterCall(fn: () => void): void {
+    (this.#after ??= []).push(fn);
   }
 
   /** Pins every recorded array: disposing one during the call only defers its free. */
@@ -62,6 +90,11 @@ export class CallScope {
    * arguments (a corruption makes the call fail). Idempotent, so every settling path may call it.
    */
   release(): void {
+    const after = this.#after;
+    if (after !== null) {
+      this.#after = null;
+      for (const fn of after) fn();
+    }
     const guarded = this.#guarded;
     if (guarded !== null) {
       this.#guarded = null;

@@ -92,11 +92,39 @@ export function rawPointer(fn: string, param: string, expected: string, x: bigin
   return x === 0n ? null : x;
 }
 
+type NumberArrayCtor = new (length: number) => { [index: number]: number | bigint; readonly length: number };
+
+/**
+ * An `_Out_`/`_Inout_` JS array of numbers too large for the FFI layer's own copy (see
+ * kCopiedOutBudget): C gets a typed array of it, and the elements are written back once the call is
+ * over. 64-bit elements come back as numbers where that is exact and as bigints otherwise, as the FFI
+ * layer's copy-back gives them.
+ */
+function stageNumbers(fn: string, param: string, list: unknown[], ctor: unknown, inout: boolean, scope: CallScope): unknown {
+  const staged = new (ctor as NumberArrayCtor)(list.length);
+  const wide = staged instanceof BigInt64Array || staged instanceof BigUint64Array;
+  if (inout) {
+    for (let i = 0; i < list.length; i++) {
+      const v = list[i];
+      if (typeof v === 'number' && (!wide || Number.isSafeInteger(v))) staged[i] = wide ? BigInt(v) : v;
+      else if (wide && typeof v === 'bigint') staged[i] = v;
+      else throw argumentError(fn, `${param}[${i}]`, wide ? 'an integer (a safe number or a bigint)' : 'a number', v);
+    }
+  }
+  scope.afterCall(() => {
+    for (let i = 0; i < list.length; i++) {
+      const v = staged[i] as number | bigint;
+      list[i] = typeof v === 'bigint' && v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+    }
+  });
+  return staged;
+}
+
 /** `T *` where T is a number type: the matching typed array (or a one-element array for out-params). */
 export function typedPointerCheck(fn: string, p: ParsedParam, prim: Primitive, options: PointerOptions = {}): ParamCheck {
   const t = p.type;
   const dtype = prim.dtype as DType;
-  const { ctor, ctorName: arrayName } = dtypeInfo(fn, dtype);
+  const { ctor, ctorName: arrayName, bytes: elementBytes } = dtypeInfo(fn, dtype);
   const isOut = t.direction !== 'in';
   const isChar = prim.isChar === true;
   const expected = isChar
@@ -137,7 +165,8 @@ export function typedPointerCheck(fn: string, p: ParsedParam, prim: Primitive, o
       }
       if (isOut && Array.isArray(x)) {
         if (x.length < 1) throw argumentError(fn, p.name, expected, x, 'Pass [initialValue]; C writes the result into element 0.');
-        return x;
+        if (scope.copiesOut(x.length * elementBytes)) return x;
+        return stageNumbers(fn, p.name, x, ctor, t.direction === 'inout', scope);
       }
       let hint: string | undefined;
       if (ArrayBuffer.isView(x)) hint = `Convert with new ${arrayName}(x).`;
@@ -170,7 +199,8 @@ export function voidPointerCheck(fn: string, p: ParsedParam, options: PointerOpt
           throw argumentError(fn, p.name, expected, x, 'It is resizable; copy it into a fixed-length buffer first.');
         return new Uint8Array(x);
       }
-      if (p.type.direction !== 'in' && Array.isArray(x) && x.length >= 1) return x;
+      // The FFI layer cannot tell what element type a plain array would hold behind a void *.
+      if (Array.isArray(x)) throw argumentError(fn, p.name, expected, x, 'Pass a typed array (e.g. Int32Array.from(x)) or a Buffer.');
       throw argumentError(fn, p.name, expected, x);
     },
   };

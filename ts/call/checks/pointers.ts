@@ -6,6 +6,7 @@ import type { ParsedParam } from '../../declare/prototype';
 import { rawPointer, typedPointerCheck, voidPointerCheck } from './buffers';
 import { callbackCheck } from './callback-args';
 import type { ParamCheck, PointerOptions } from './check';
+import { kCopiedOutBudget } from '../scope';
 import { unionCheck } from './native-records';
 import { handleCheck, opaquePointerCheck, structCheck } from './records';
 
@@ -44,12 +45,22 @@ function multiPointerCheck(fn: string, p: ParsedParam): ParamCheck {
   return {
     name: p.name,
     fast: null,
-    usesScope: false,
+    usesScope: isOut,
     constants: {},
-    convert: (x) => {
+    convert: (x, scope) => {
       if (x === null && !isOut) return null;
       if (typeof x === 'bigint' && !isOut) return rawPointer(fn, p.name, expected, x);
       if (Array.isArray(x) && (!isOut || x.length >= 1)) {
+        // The FFI layer copies the addresses back; beyond its per-call copy space it would crash.
+        if (isOut && !scope.copiesOut(x.length * 8)) {
+          throw argumentError(
+            fn,
+            p.name,
+            expected,
+            x,
+            `${x.length} addresses do not fit the ${kCopiedOutBudget / 1024} KiB a call may copy back; pass the pointers' memory instead (a BigUint64Array through a 'void *' parameter).`,
+          );
+        }
         if (t.prim?.isChar && t.pointer === 2 && !isOut) {
           x.forEach((s, i) => {
             if (s !== null && (typeof s !== 'string' || s.includes('\0'))) {

@@ -6,7 +6,8 @@ import { intRange } from '../../declare/primitives';
 import { Handle, isHandle } from '../../memory/handle';
 import type { ParsedParam } from '../../declare/prototype';
 import { checkStructElement, checkStructObject, isStructObject, structObjectTest } from '../../declare/struct-objects';
-import { isStructArray, structArrayStorage } from '../../memory/struct-array';
+import { isStructArray, StructArray, structArrayStorage } from '../../memory/struct-array';
+import type { CallScope } from '../scope';
 import { kMaxPointer, rawPointer } from './buffers';
 import { nativeStructValue } from './native-records';
 import type { ParamCheck } from './check';
@@ -24,6 +25,22 @@ export function opaquePointerCheck(fn: string, p: ParsedParam, expected: string)
       throw argumentError(fn, p.name, expected, x);
     },
   };
+}
+
+/**
+ * An `_Out_`/`_Inout_` array of objects too large for the FFI layer's own copy (see kCopiedOutBudget):
+ * C gets a StructArray of it, and the elements are replaced by what C left there once the call is over
+ * (new objects, as the FFI layer's copy-back gives).
+ */
+function stageStructs(named: CType, objects: object[], mode: 'inout' | 'out', scope: CallScope): bigint {
+  const staged = mode === 'out' ? StructArray.create(named, objects.length) : StructArray.from(named, objects);
+  scope.record(structArrayStorage(staged));
+  scope.afterCall(() => {
+    const back = staged.toArray();
+    for (let i = 0; i < back.length; i++) objects[i] = back[i] as object;
+    staged.dispose();
+  });
+  return staged.pointer;
 }
 
 /**
@@ -66,7 +83,8 @@ export function structCheck(fn: string, p: ParsedParam, named: CType, mode: 'val
           if (mode === 'out') throw argumentError(fn, `${p.name}[${i}]`, `an object (struct ${named.name}) for C to fill`, el);
           checkStructElement(fn, `${p.name}[${i}]`, named, el);
         }
-        return x;
+        if (mode === 'in' || scope.copiesOut(x.length * named.size)) return x;
+        return stageStructs(named, x as object[], mode, scope);
       }
       if (mode === 'in' && x === null) return null;
       if (mode === 'in' && typeof x === 'bigint') return rawPointer(fn, p.name, expected, x);
