@@ -7,8 +7,8 @@ import { GuardedCopy } from './guarded';
 /**
  * How many bytes of `_Out_`/`_Inout_` JS arrays one call lets the FFI layer copy itself. koffi copies
  * such an array into its per-call heap (1 MiB for sync calls, 128 KiB for `.async`) and, in koffi 3.3,
- * writes past the heap when the array does not fit: a SIGSEGV, or silently wrong data (measured at
- * 262,145 `int32_t`s sync and from about 32,768 with `.async`). Arrays beyond this budget are staged
+ * writes past the heap when the array does not fit: a SIGSEGV, or silently wrong data (measured: 262,145
+ * `int32_t`s crash a sync call, 100,000 an `.async` one). Arrays beyond this budget are staged
  * by ffikit instead: copied into memory of its own, passed by address, copied back after the call.
  */
 export const kCopiedOutBudget = 64 * 1024;
