@@ -92,6 +92,26 @@ describe('_Out_/_Inout_ JS arrays beyond the per-call copy space are staged, not
     expect(r).toBe(true);
   });
 
+  it('one _Inout_/_Out_ struct with a 2 MB array member, sync and .async: updated in place', () => {
+    const r = inChild(`
+      const n = 2000000;
+      ffikit.struct('Big', { len: 'int', data: ffikit.array('uint8_t', n) });
+      const { memset, fill } = libc.bind({
+        memset: 'void *memset(_Inout_ Big *s, int c, size_t n)',
+        fill: 'void *memset(_Out_ Big *s, int c, size_t n)',
+      });
+      const obj = { len: 1, data: new Uint8Array(n), extra: 'kept' };
+      memset(obj, 1, 4 + n - 1);
+      const sync = [obj.len, obj.data[0], obj.data[n - 2], obj.data[n - 1], obj.extra];
+      const later = { len: 1, data: new Uint8Array(n) };
+      await memset.async(later, 3, 4);
+      const out = {};
+      fill(out, 2, 4 + n);
+      return { sync, async: [later.len, later.data[0]], out: [out.len, out.data[n - 1]] };
+    `);
+    expect(r).toEqual({ sync: [0x01010101, 1, 1, 0, 'kept'], async: [0x03030303, 0], out: [0x02020202, 2] });
+  });
+
   it('the budget counts every array of one call: two 40 KB _Inout_ arrays', () => {
     const r = inChild(`
       const { memmove } = libc.bind({ memmove: 'void *memmove(_Inout_ int32_t *dst, _Inout_ int32_t *src, size_t n)' });

@@ -43,6 +43,17 @@ function stageStructs(named: CType, objects: object[], mode: 'inout' | 'out', sc
   return staged.pointer;
 }
 
+/** One `_Out_`/`_Inout_` object too large for the FFI layer's own copy: updated in place afterwards, as the FFI layer does. */
+function stageStruct(named: CType, object: object, mode: 'inout' | 'out', scope: CallScope): bigint {
+  const staged = mode === 'out' ? StructArray.create(named, 1) : StructArray.from(named, [object]);
+  scope.record(structArrayStorage(staged));
+  scope.afterCall(() => {
+    Object.assign(object, staged.get(0));
+    staged.dispose();
+  });
+  return staged.pointer;
+}
+
 /**
  * A struct argument: by value (`'value'`), or through a pointer: input (`'in'`: also an address),
  * `_Inout_` (`'inout'`: C reads and writes the objects) or `_Out_` (`'out'`: objects C fills, members
@@ -73,7 +84,10 @@ export function structCheck(fn: string, p: ParsedParam, named: CType, mode: 'val
           return x.length === 0 ? null : x.pointer;
         }
         if (mode !== 'out') checkStructObject(fn, p.name, named, x);
-        return named.bitfields ? nativeStructValue(fn, p.name, named, x, mode) : x;
+        if (named.bitfields) return nativeStructValue(fn, p.name, named, x, mode);
+        // A struct with large array members is copied like an array of structs (see stageStruct).
+        if (mode === 'value' || mode === 'in' || scope.copiesOut(named.size)) return x;
+        return stageStruct(named, x, mode, scope);
       }
       if (byPointer && Array.isArray(x)) {
         const test = mode === 'out' ? isStructObject : complete;
