@@ -94,15 +94,17 @@ export function rawPointer(fn: string, param: string, expected: string, x: bigin
 
 type NumberArrayCtor = new (length: number) => { [index: number]: number | bigint; readonly length: number };
 
+const kMinSafe = BigInt(Number.MIN_SAFE_INTEGER);
+const kMaxSafe = BigInt(Number.MAX_SAFE_INTEGER);
+
 /**
  * An `_Out_`/`_Inout_` JS array of numbers too large for the FFI layer's own copy (see
  * kCopiedOutBudget): C gets a typed array of it, and the elements are written back once the call is
  * over. 64-bit elements come back as numbers where that is exact and as bigints otherwise, as the FFI
  * layer's copy-back gives them.
  */
-function stageNumbers(fn: string, param: string, list: unknown[], ctor: unknown, inout: boolean, scope: CallScope): unknown {
+function stageNumbers(fn: string, param: string, list: unknown[], ctor: unknown, wide: boolean, inout: boolean, scope: CallScope): unknown {
   const staged = new (ctor as NumberArrayCtor)(list.length);
-  const wide = staged instanceof BigInt64Array || staged instanceof BigUint64Array;
   if (inout) {
     for (let i = 0; i < list.length; i++) {
       const v = list[i];
@@ -114,7 +116,7 @@ function stageNumbers(fn: string, param: string, list: unknown[], ctor: unknown,
   scope.afterCall(() => {
     for (let i = 0; i < list.length; i++) {
       const v = staged[i] as number | bigint;
-      list[i] = typeof v === 'bigint' && v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+      list[i] = typeof v === 'bigint' && v >= kMinSafe && v <= kMaxSafe ? Number(v) : v;
     }
   });
   return staged;
@@ -166,7 +168,7 @@ export function typedPointerCheck(fn: string, p: ParsedParam, prim: Primitive, o
       if (isOut && Array.isArray(x)) {
         if (x.length < 1) throw argumentError(fn, p.name, expected, x, 'Pass [initialValue]; C writes the result into element 0.');
         if (scope.copiesOut(x.length * elementBytes)) return x;
-        return stageNumbers(fn, p.name, x, ctor, t.direction === 'inout', scope);
+        return stageNumbers(fn, p.name, x, ctor, dtype === 'int64' || dtype === 'uint64', t.direction === 'inout', scope);
       }
       let hint: string | undefined;
       if (ArrayBuffer.isView(x)) hint = `Convert with new ${arrayName}(x).`;

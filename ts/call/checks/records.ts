@@ -28,27 +28,20 @@ export function opaquePointerCheck(fn: string, p: ParsedParam, expected: string)
 }
 
 /**
- * An `_Out_`/`_Inout_` array of objects too large for the FFI layer's own copy (see kCopiedOutBudget):
- * C gets a StructArray of it, and the elements are replaced by what C left there once the call is over
- * (new objects, as the FFI layer's copy-back gives).
+ * `_Out_`/`_Inout_` objects too large for the FFI layer's own copy (see kCopiedOutBudget): C gets a
+ * StructArray of them, and `writeBack` receives what C left there once the call is over.
  */
-function stageStructs(named: CType, objects: object[], mode: 'inout' | 'out', scope: CallScope): bigint {
+function stageStructs(
+  named: CType,
+  objects: readonly object[],
+  mode: 'inout' | 'out',
+  scope: CallScope,
+  writeBack: (back: object[]) => void,
+): bigint {
   const staged = mode === 'out' ? StructArray.create(named, objects.length) : StructArray.from(named, objects);
   scope.record(structArrayStorage(staged));
   scope.afterCall(() => {
-    const back = staged.toArray();
-    for (let i = 0; i < back.length; i++) objects[i] = back[i] as object;
-    staged.dispose();
-  });
-  return staged.pointer;
-}
-
-/** One `_Out_`/`_Inout_` object too large for the FFI layer's own copy: updated in place afterwards, as the FFI layer does. */
-function stageStruct(named: CType, object: object, mode: 'inout' | 'out', scope: CallScope): bigint {
-  const staged = mode === 'out' ? StructArray.create(named, 1) : StructArray.from(named, [object]);
-  scope.record(structArrayStorage(staged));
-  scope.afterCall(() => {
-    Object.assign(object, staged.get(0));
+    writeBack(staged.toArray());
     staged.dispose();
   });
   return staged.pointer;
@@ -57,8 +50,8 @@ function stageStruct(named: CType, object: object, mode: 'inout' | 'out', scope:
 /**
  * A struct argument: by value (`'value'`), or through a pointer: input (`'in'`: also an address),
  * `_Inout_` (`'inout'`: C reads and writes the objects) or `_Out_` (`'out'`: objects C fills, members
- * not required). A `T *` takes one object, an
- * array of objects (koffi copies them into temporary memory, and back after the call for `'out'`), or a
+ * not required). A `T *` takes one object, an array of objects (copied into temporary memory, and back
+ * after the call for `'out'`/`'inout'`: by koffi, or by ffikit beyond kCopiedOutBudget), or a
  * {@link StructArray} of exactly that type (its address: zero-copy, pinned for the call).
  */
 export function structCheck(fn: string, p: ParsedParam, named: CType, mode: 'value' | 'in' | 'inout' | 'out'): ParamCheck {
@@ -85,9 +78,10 @@ export function structCheck(fn: string, p: ParsedParam, named: CType, mode: 'val
         }
         if (mode !== 'out') checkStructObject(fn, p.name, named, x);
         if (named.bitfields) return nativeStructValue(fn, p.name, named, x, mode);
-        // A struct with large array members is copied like an array of structs (see stageStruct).
+        // A struct with large array members is staged like an array of structs; the FFI layer's own
+        // copy-back updates a single object in place, so the staged one does too.
         if (mode === 'value' || mode === 'in' || scope.copiesOut(named.size)) return x;
-        return stageStruct(named, x, mode, scope);
+        return stageStructs(named, [x], mode, scope, ([back]) => Object.assign(x, back));
       }
       if (byPointer && Array.isArray(x)) {
         const test = mode === 'out' ? isStructObject : complete;
@@ -98,7 +92,8 @@ export function structCheck(fn: string, p: ParsedParam, named: CType, mode: 'val
           checkStructElement(fn, `${p.name}[${i}]`, named, el);
         }
         if (mode === 'in' || scope.copiesOut(x.length * named.size)) return x;
-        return stageStructs(named, x as object[], mode, scope);
+        // The FFI layer's copy-back replaces the elements with new objects; the staged one does too.
+        return stageStructs(named, x as object[], mode, scope, (back) => back.forEach((o, i) => (x[i] = o)));
       }
       if (mode === 'in' && x === null) return null;
       if (mode === 'in' && typeof x === 'bigint') return rawPointer(fn, p.name, expected, x);
