@@ -148,14 +148,18 @@ FFIKIT_API int64_t ffikit_live_allocations(void);
 /* ======================================================================================
  * ISA dispatch (simdjson / Highway style: one table of kernel pointers per ISA)
  *
- * ISA names: "scalar" (portable C++, always available), "avx2" (x86 AVX2 + FMA, needs
- * OS-enabled YMM state), "avx512" (x86 AVX-512 F/BW/DQ/VL + FMA, needs OS-enabled ZMM and
- * opmask state). An ISA is usable only if this build contains its kernels AND the CPU/OS
- * support it. x86 builds made with a compiler that accepts the ISA flags contain all three;
- * other builds (ARM, multi-architecture macOS) contain only "scalar".
+ * ISA names: "scalar" (the portable C++ reference loops, always available), "sse2" (x86-64's
+ * baseline, 4 floats per vector, no FMA; x86-64 builds only, no CPU requirement), "avx2" (x86
+ * AVX2 + FMA, needs OS-enabled YMM state), "avx512" (x86 AVX-512 F/BW/DQ/VL + FMA, needs
+ * OS-enabled ZMM and opmask state). An ISA is usable only if this build contains its kernels
+ * AND the CPU/OS support it. x86-64 builds made with a compiler that accepts the ISA flags
+ * contain all four; other builds (ARM, 32-bit x86, multi-architecture macOS) contain only
+ * "scalar". Where "sse2" exists, "scalar" is compiled without the compiler's
+ * auto-vectorisation, so it is the plain one-element-at-a-time reference; elsewhere the
+ * compiler may vectorise it for the target's baseline (NEON on arm64).
  *
  * The table is chosen once per process, on the first call to any ffikit_simd_* function or
- * float kernel: the best usable ISA in the order avx2 > scalar, unless the environment
+ * float kernel: the best usable ISA in the order avx2 > sse2 > scalar, unless the environment
  * variable FFIKIT_FORCE_ISA is set to a non-empty value, in which case exactly that ISA is
  * used (names are case-sensitive). AVX-512 is NOT chosen automatically: on the reference
  * machine (AMD Zen 4, which splits 512-bit memory operations in two) simd_add on in-cache
@@ -173,7 +177,7 @@ FFIKIT_API int64_t ffikit_live_allocations(void);
  * with; calls that start later use the new one.
  * ====================================================================================== */
 
-/* Returns the name of the active ISA: "scalar", "avx2" or "avx512", or "none" while the
+/* Returns the name of the active ISA: "scalar", "sse2", "avx2" or "avx512", or "none" while the
  * dispatch is in the error state (ffikit_simd_status() != SUCCESS). The string is static
  * (never free it). Thread-safe. Never fails. */
 FFIKIT_API const char *ffikit_simd_level(void);
@@ -312,7 +316,8 @@ FFIKIT_API void ffikit_processor_reset(void);
  *    last bits can differ; each function states its bound. For a given ISA the order depends
  *    only on `len`, never on the buffers' alignment or the number of threads, so repeated
  *    calls are deterministic.
- *  - simd_axpy: vector ISAs round once (fused multiply-add), scalar twice; see its bound.
+ *  - simd_axpy: avx2 and avx512 round once (fused multiply-add); scalar and sse2 (which has
+ *    no FMA) round twice, with bit-identical results; see its bound.
  * Below, ulp(v) is the spacing of floats at |v|: FLT_EPSILON * 2^e for 2^e <= |v| < 2^(e+1)
  * in the normal range, FLT_TRUE_MIN below FLT_MIN. The bounds are meant to be evaluated in
  * double (or wider).
@@ -356,8 +361,8 @@ FFIKIT_API ErrorCode simd_add(const float *a, const float *b, float *result, siz
 FFIKIT_API ErrorCode simd_dot(const float *a, const float *b, size_t len, double *result);
 
 /* Scaled add (BLAS saxpy), in place: y[i] = alpha * x[i] + y[i] for i = 0 .. len-1.
- * The scalar ISA rounds twice, (float)((float)(alpha * x[i]) + y[i]); the vector ISAs use
- * one fused multiply-add, fmaf(alpha, x[i], y[i]), rounded once (more accurate).
+ * The scalar and sse2 ISAs round twice, (float)((float)(alpha * x[i]) + y[i]); avx2 and avx512
+ * use one fused multiply-add, fmaf(alpha, x[i], y[i]), rounded once (more accurate).
  * Error bound, per element, with y0 = y[i] before the call and p = alpha * x[i] (exact in
  * double):
  *  - if p and y0 do not have opposite signs (or either is zero), the two results are equal

@@ -137,9 +137,9 @@ struct IsaEntry {
 //   Memory-bound, the two ISAs tie within noise.
 //
 // The rule was "AVX-512 is the default only if it is not slower than AVX2 for simd_add at
-// n = 2048"; it is slower, so the automatic order is avx2 > scalar, and avx512 stays available
-// on request (it is faster for the double-accumulating reductions: simd_dot at n = 2048 takes
-// 295 ns with avx512 vs 484 ns with avx2). CPUs that really downclock under AVX-512 (Intel
+// n = 2048"; it is slower, so the automatic order is avx2 > sse2 > scalar, and avx512 stays
+// available on request (it is faster for the double-accumulating reductions: simd_dot at
+// n = 2048 takes 295 ns with avx512 vs 484 ns with avx2). CPUs that really downclock under AVX-512 (Intel
 // Skylake-SP and similar) are a second reason not to pick it blindly.
 constexpr IsaEntry kIsaPriority[] = {
 #if defined(FFIKIT_HAVE_AVX512)
@@ -151,6 +151,13 @@ constexpr IsaEntry kIsaPriority[] = {
     {"avx2", &Avx2Kernels, &CpuFeatures::avx2, true},
 #else
     {"avx2", nullptr, &CpuFeatures::avx2, true},
+#endif
+#if defined(FFIKIT_HAVE_SSE2)
+    // The x86-64 baseline: no CPU check. It outranks scalar, which on x86-64 is built without
+    // the compiler's auto-vectorisation (CMakeLists.txt) so that it stays the plain reference.
+    {"sse2", &Sse2Kernels, nullptr, true},
+#else
+    {"sse2", nullptr, nullptr, true},
 #endif
     {"scalar", &ScalarKernels, nullptr, true},
 };

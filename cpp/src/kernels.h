@@ -11,7 +11,8 @@ namespace ffikit {
 // api_kernels.cpp own every check, so each ISA only has to get the arithmetic right and all
 // ISAs share one definition of the error semantics.
 //
-// ISA tables: kernels_scalar.cpp (the reference, always built), kernels_avx2.cpp and
+// ISA tables: kernels_scalar.cpp (the reference, always built), kernels_sse2.cpp (x86-64
+// only, no flag needed: SSE2 is the x86-64 baseline; FFIKIT_HAVE_SSE2), kernels_avx2.cpp and
 // kernels_avx512.cpp (x86 only; CMakeLists.txt compiles each of those two files, and only
 // them, with its ISA flags and defines FFIKIT_HAVE_AVX2 / FFIKIT_HAVE_AVX512 when it does).
 // The vector kernels are written once, in kernels_x86_inl.h, over a small per-ISA traits
@@ -23,7 +24,7 @@ namespace ffikit {
 // AVX-512 one, scalar code on an older CPU would execute it. Everything an ISA file defines
 // lives in an anonymous namespace.
 struct KernelTable {
-  const char *name;  // "scalar" | "avx2" | "avx512", as reported by ffikit_simd_level()
+  const char *name;  // "scalar" | "sse2" | "avx2" | "avx512", as reported by ffikit_simd_level()
 
   // result[i] = a[i] + b[i]; result may alias a or b exactly.
   void (*add_f32)(const float *a, const float *b, float *result, size_t len) noexcept;
@@ -51,13 +52,16 @@ struct KernelTable {
   // multiply into the add without changing any rounding.
   double (*dot_f32)(const float *a, const float *b, size_t len) noexcept;
 
-  // y[i] = alpha * x[i] + y[i]; the scalar reference rounds the product and the sum
-  // separately, vector ISAs use one fused multiply-add (bound documented in ffikit_ref.h).
+  // y[i] = alpha * x[i] + y[i]; the scalar reference and sse2 round the product and the sum
+  // separately, avx2 and avx512 use one fused multiply-add (bound documented in ffikit_ref.h).
   // x may alias y exactly.
   void (*axpy_f32)(float alpha, const float *x, float *y, size_t len) noexcept;
 };
 
 const KernelTable *ScalarKernels() noexcept;
+#if defined(FFIKIT_HAVE_SSE2)
+const KernelTable *Sse2Kernels() noexcept;
+#endif
 #if defined(FFIKIT_HAVE_AVX2)
 const KernelTable *Avx2Kernels() noexcept;
 #endif

@@ -1,15 +1,16 @@
 // The vector kernels, written once over an ISA traits struct and compiled once per x86 ISA.
 //
-// Included only by kernels_avx2.cpp and kernels_avx512.cpp, after they define their traits
-// struct `Isa` (see either file for the members it must provide). Deliberately no include
-// guard: each ISA translation unit includes it exactly once. Everything here lives in an
-// anonymous namespace and uses only intrinsics and plain arithmetic, never an inline function
-// with external linkage (see kernels.h for why that matters in a file built with ISA flags).
+// Included only by kernels_sse2.cpp, kernels_avx2.cpp and kernels_avx512.cpp, after they
+// define their traits struct `Isa` (see any of them for the members it must provide).
+// Deliberately no include guard: each ISA translation unit includes it exactly once.
+// Everything here lives in an anonymous namespace and uses only intrinsics and plain
+// arithmetic, never an inline function with external linkage (see kernels.h for why that matters in a file built with ISA flags).
 //
 // Floating-point contract shared by every kernel (the reasons are in ffikit_ref.h):
 //  - element-wise kernels (add, affine, normalize) round every operation exactly like the
 //    scalar reference, so their results are bit-identical to it;
-//  - axpy uses one fused multiply-add per element (the only intended difference);
+//  - axpy uses one fused multiply-add per element with avx2 and avx512 (the only intended
+//    difference; sse2 has no FMA and rounds twice, exactly like the scalar reference);
 //  - reductions (sum, dot, sum of squared deviations) accumulate in double, in an order that
 //    depends only on `len`, never on the buffers' alignment, so a given ISA is deterministic.
 //    The build passes -ffp-contract=off, so the separate multiply and add intrinsics below

@@ -81,8 +81,8 @@ class Input {
 
 // Makes one of the ISAs this CPU supports active, chosen by `selector`; returns its name.
 inline const char *ForceIsa(uint8_t selector) {
-  static const char *const kAll[] = {"scalar", "avx2", "avx512"};
-  const char *usable[3];
+  static const char *const kAll[] = {"scalar", "sse2", "avx2", "avx512"};
+  const char *usable[sizeof kAll / sizeof kAll[0]];
   size_t count = 0;
   for (const char *isa : kAll) {
     if (ffikit_simd_supported(isa) == 1) usable[count++] = isa;

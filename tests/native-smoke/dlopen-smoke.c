@@ -73,7 +73,7 @@ static void on_event(int32_t kind, int64_t value) {
 enum { kLen = 37 }; /* not a multiple of any vector width, so every kernel runs its tail loop */
 
 static void kernels(void) {
-  static const char *const kIsas[] = {"scalar", "avx2", "avx512"};
+  static const char *const kIsas[] = {"scalar", "sse2", "avx2", "avx512"};
   FN(SupportedFn, ffikit_simd_supported);
   FN(ForceFn, ffikit_simd_force);
   FN(LevelFn, ffikit_simd_level);

@@ -17,7 +17,7 @@ static int failures = 0;
 enum { kLen = 37 }; /* not a multiple of any vector width, so every kernel runs its tail loop */
 
 int main(void) {
-  static const char *const kIsas[] = {"scalar", "avx2", "avx512"};
+  static const char *const kIsas[] = {"scalar", "sse2", "avx2", "avx512"};
   double data[4] = {1.0, 2.0, 3.0, 4.0};
   float a[kLen], b[kLen], sum[kLen];
   double *owned;

@@ -180,7 +180,7 @@ void KernelWorker(StartGate &gate, int iterations, uint64_t seed) {
 
 void IsaSwitcher(StartGate &gate, const std::atomic<bool> &done, long *switches) {
   std::vector<const char *> isas;
-  for (const char *isa : {"scalar", "avx2", "avx512"}) {
+  for (const char *isa : {"scalar", "sse2", "avx2", "avx512"}) {
     if (ffikit_simd_supported(isa) == 1) isas.push_back(isa);
   }
   gate.Wait();

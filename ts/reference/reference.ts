@@ -86,7 +86,10 @@ export class ReferenceLibrary implements Disposable {
     return this.fn.ffikit_abi_version();
   }
 
-  /** The active SIMD kernel set: `'scalar'`, `'avx2'` or `'avx512'`. */
+  /**
+   * The active SIMD kernel set: `'scalar'` (the plain reference loops), `'sse2'` (the x86-64 baseline),
+   * `'avx2'` or `'avx512'`. Chosen at load: avx2 > sse2 > scalar; avx512 only when forced.
+   */
   get simdLevel(): SimdLevel {
     return (this.fn.ffikit_simd_level() ?? 'scalar') as SimdLevel;
   }
@@ -96,7 +99,7 @@ export class ReferenceLibrary implements Disposable {
     return this.fn.ffikit_simd_supported(isa) === 1;
   }
 
-  /** Every instruction set this build and CPU support, best last. */
+  /** Every instruction set this build and CPU support, narrowest first. */
   supportedSimdLevels(): SimdLevel[] {
     return SIMD_LEVELS.filter((isa) => this.simdSupported(isa));
   }

@@ -21,8 +21,8 @@ export const ReferenceErrorCodes = errorCodes({
   ERR_INTERNAL: [-99, 'Internal error'],
 });
 
-/** Kernel sets the reference library can be built with, in priority order (best last). */
-export const SIMD_LEVELS = ['scalar', 'avx2', 'avx512'] as const;
+/** Kernel sets the reference library can be built with, by vector width (sse2: x86-64 only). */
+export const SIMD_LEVELS = ['scalar', 'sse2', 'avx2', 'avx512'] as const;
 /** One kernel set. */
 export type SimdLevel = (typeof SIMD_LEVELS)[number];
 
