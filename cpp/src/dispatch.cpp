@@ -139,8 +139,8 @@ struct IsaEntry {
 // The rule was "AVX-512 is the default only if it is not slower than AVX2 for simd_add at
 // n = 2048"; it is slower, so the automatic order is avx2 > sse2 > scalar, and avx512 stays
 // available on request (it is faster for the double-accumulating reductions: simd_dot at
-// n = 2048 takes 295 ns with avx512 vs 484 ns with avx2). CPUs that really downclock under AVX-512 (Intel
-// Skylake-SP and similar) are a second reason not to pick it blindly.
+// n = 2048 takes 295 ns with avx512 vs 484 ns with avx2). CPUs that really downclock under AVX-512
+// (Intel Skylake-SP and similar) are a second reason not to pick it blindly.
 constexpr IsaEntry kIsaPriority[] = {
 #if defined(FFIKIT_HAVE_AVX512)
     {"avx512", &Avx512Kernels, &CpuFeatures::avx512, false},

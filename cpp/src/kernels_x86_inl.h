@@ -4,7 +4,8 @@
 // define their traits struct `Isa` (see any of them for the members it must provide).
 // Deliberately no include guard: each ISA translation unit includes it exactly once.
 // Everything here lives in an anonymous namespace and uses only intrinsics and plain
-// arithmetic, never an inline function with external linkage (see kernels.h for why that matters in a file built with ISA flags).
+// arithmetic, never an inline function with external linkage (see kernels.h for why that matters in
+// a file built with ISA flags).
 //
 // Floating-point contract shared by every kernel (the reasons are in ffikit_ref.h):
 //  - element-wise kernels (add, affine, normalize) round every operation exactly like the
