@@ -76,7 +76,7 @@ describe('transient callbacks', () => {
       11 + 101,
     ],
   ] as const)('arity of %s', (name, proto, fnName, expectedArgs, expectedResult) => {
-    ffikit.callbackType(proto);
+    const type = ffikit.callbackType(proto);
     const decl = fnName === 'apply_twice' ? 'int apply_twice(IntOp *op, int x)' : `int ${fnName}(${name} *f)`;
     const bound = edge.bind({ f: decl }).f as unknown as (...args: unknown[]) => number;
     const extra = fnName === 'apply_twice' ? [5] : [];
@@ -112,6 +112,22 @@ describe('transient callbacks', () => {
       const refused = caught(() => bound(() => 'seven', ...extra)) as ffikit.CallbackError;
       expect(refused).toBeInstanceOf(ffikit.CallbackError);
       expect(refused.message).toContain(`expected the ${name} callback passed as`);
+    });
+
+    it('registered: the same arguments and result; a throw is a CallbackError', () => {
+      const seen: unknown[][] = [];
+      let fail = false;
+      using cb = edge.register(type, (...args: number[]) => {
+        seen.push(args);
+        if (fail) throw new Error('registered boom');
+        return args.length === 0 ? 7 : args.reduce((x, y) => x + y, 0) + 1;
+      });
+      expect(bound(cb, ...extra)).toBe(expectedResult);
+      expect(seen).toEqual(expectedArgs);
+      fail = true;
+      const thrown = caught(() => bound(cb, ...extra)) as ffikit.CallbackError;
+      expect(thrown).toBeInstanceOf(ffikit.CallbackError);
+      expect((thrown.cause as Error).message).toBe('registered boom');
     });
   });
 });
