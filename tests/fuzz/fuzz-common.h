@@ -79,12 +79,21 @@ class Input {
   unsigned counter_ = 0;
 };
 
+// Every ISA name ffikit_ref.h documents (whether or not this build or CPU has it).
+constexpr const char *kIsaNames[] = {"scalar", "sse2", "avx2", "avx512"};
+
+inline bool IsKnownIsa(const char *isa) {
+  for (const char *name : kIsaNames) {
+    if (std::strcmp(isa, name) == 0) return true;
+  }
+  return false;
+}
+
 // Makes one of the ISAs this CPU supports active, chosen by `selector`; returns its name.
 inline const char *ForceIsa(uint8_t selector) {
-  static const char *const kAll[] = {"scalar", "sse2", "avx2", "avx512"};
-  const char *usable[sizeof kAll / sizeof kAll[0]];
+  const char *usable[sizeof kIsaNames / sizeof kIsaNames[0]];
   size_t count = 0;
-  for (const char *isa : kAll) {
+  for (const char *isa : kIsaNames) {
     if (ffikit_simd_supported(isa) == 1) usable[count++] = isa;
   }
   const char *isa = usable[selector % count];

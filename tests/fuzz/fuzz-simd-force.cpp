@@ -19,8 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *bytes, size_t size) {
   const std::string name(reinterpret_cast<const char *>(bytes), size);
   const char *isa = name.c_str();
   const std::string before = ffikit_simd_level();
-  const bool known = std::strcmp(isa, "scalar") == 0 || std::strcmp(isa, "sse2") == 0 ||
-                     std::strcmp(isa, "avx2") == 0 || std::strcmp(isa, "avx512") == 0;
+  const bool known = fuzz::IsKnownIsa(isa);
   const int32_t supported = ffikit_simd_supported(isa);
   FUZZ_CHECK(supported == 0 || supported == 1);
   if (!known) FUZZ_CHECK(supported == 0);

@@ -129,6 +129,7 @@ export function typedPointerCheck(fn: string, p: ParsedParam, prim: Primitive, o
   const { ctor, ctorName: arrayName, bytes: elementBytes } = dtypeInfo(fn, dtype);
   const isOut = t.direction !== 'in';
   const isChar = prim.isChar === true;
+  const wide = dtype === 'int64' || dtype === 'uint64';
   const expected = isChar
     ? `a Uint8Array/Int8Array/Buffer C can write into (${t.text}), or null`
     : `${arrayName} (${dtype})${isOut ? ' or a one-element array' : ''}`;
@@ -168,7 +169,7 @@ export function typedPointerCheck(fn: string, p: ParsedParam, prim: Primitive, o
       if (isOut && Array.isArray(x)) {
         if (x.length < 1) throw argumentError(fn, p.name, expected, x, 'Pass [initialValue]; C writes the result into element 0.');
         if (scope.copiesOut(x.length * elementBytes)) return x;
-        return stageNumbers(fn, p.name, x, ctor, dtype === 'int64' || dtype === 'uint64', t.direction === 'inout', scope);
+        return stageNumbers(fn, p.name, x, ctor, wide, t.direction === 'inout', scope);
       }
       let hint: string | undefined;
       if (ArrayBuffer.isView(x)) hint = `Convert with new ${arrayName}(x).`;
