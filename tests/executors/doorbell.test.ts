@@ -1,4 +1,6 @@
-// The thread pools' transport: number calls travel as shared-memory frames, everything else as messages; both exact.
+// The thread pools' transport: number calls travel as shared-memory frames, everything else as messages; both exact. The main thread polls for a lone task's reply.
+import { kMaxSpinMs, kSpinMs, mainDoorbell, nextSpinMs, workerReplies } from '../../ts/executors/doorbell';
+import { kMaxPollSkip, ReplyPolls } from '../../ts/executors/reply-poll';
 import { ThreadPoolExecutor } from '../../ts/executors/thread-pool';
 import { fixturePaths } from '../fixtures/build';
 
@@ -49,4 +51,84 @@ it('a number call whose argument the worker refuses still rejects with the Argum
   } finally {
     await pool.close();
   }
+});
+
+describe('the main thread polling for a reply (MainDoorbell.poll)', () => {
+  it('takes a frame or message the worker end sent, at once and exactly once; times out with nothing to take', async () => {
+    const bell = mainDoorbell();
+    const replies = workerReplies(bell.workerEnd);
+    const frames: number[][] = [];
+    const messages: unknown[] = [];
+    bell.listen(
+      (msg) => messages.push(msg),
+      (frame) => frames.push(Array.from(frame)),
+    );
+    try {
+      expect(bell.poll(0.2)).toBe(false);
+      expect(replies.sendFrame([7, 42])).toBe(true);
+      expect(bell.poll(0.2)).toBe(true);
+      // Delivered by the poll itself, before the event loop turns.
+      expect(frames).toEqual([[7, 42]]);
+      replies.send({ t: 'done', id: 8 });
+      expect(bell.poll(0.2)).toBe(true);
+      expect(messages).toEqual([{ t: 'done', id: 8 }]);
+      expect(bell.poll(0.2)).toBe(false);
+      // The event loop's own wait then finds nothing left: nothing is delivered twice.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(frames).toEqual([[7, 42]]);
+      expect(messages).toHaveLength(1);
+      // A frame the poll did not see still arrives through the event loop.
+      replies.sendFrame([9]);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(frames).toEqual([[7, 42], [9]]);
+    } finally {
+      bell.close();
+    }
+    expect(bell.poll(0.2)).toBe(false);
+  });
+
+  it('an awaited loop of pool calls still lets timers run (the poll is a macrotask, bounded)', async () => {
+    const pool = new ThreadPoolExecutor({ library: fixturePaths().crash, bind: { add: 'int add(int a, int b)' }, workers: 1 });
+    try {
+      await pool.ready;
+      let fired = false;
+      setTimeout(() => (fired = true), 1);
+      let calls = 0;
+      // add(calls, 1): each result is the next count.
+      while (!fired && calls < 100_000) calls = await pool.call('add', [calls, 1]);
+      expect(fired).toBe(true);
+      expect(calls).toBeLessThan(100_000);
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+describe('when the main thread polls (ReplyPolls) and how long a worker polls (nextSpinMs)', () => {
+  it('polls every time while polls catch replies, and backs off 1, 2, 4 ... 64 dispatches while they miss', () => {
+    const polls = new ReplyPolls();
+    const pattern = (n: number): boolean[] => Array.from({ length: n }, () => polls.shouldPoll());
+    expect(pattern(3)).toEqual([true, true, true]);
+    polls.record(true);
+    expect(polls.shouldPoll()).toBe(true);
+    const skipped: number[] = [];
+    for (let miss = 0; miss < 9; miss++) {
+      polls.record(false);
+      let k = 0;
+      while (!polls.shouldPoll()) k++;
+      skipped.push(k);
+    }
+    expect(skipped).toEqual([1, 2, 4, 8, 16, 32, kMaxPollSkip, kMaxPollSkip, kMaxPollSkip]);
+    polls.record(true);
+    expect(pattern(3)).toEqual([true, true, true]);
+  });
+
+  it('a worker rung soon after it slept polls twice as long (up to the cap); a long sleep resets it', () => {
+    expect(nextSpinMs(kSpinMs, 0.03)).toBe(2 * kSpinMs);
+    let spin = kSpinMs;
+    for (let i = 0; i < 20; i++) spin = nextSpinMs(spin, 0.01);
+    expect(spin).toBe(kMaxSpinMs);
+    expect(nextSpinMs(kMaxSpinMs, 5)).toBe(kMaxSpinMs);
+    expect(nextSpinMs(kMaxSpinMs, 50)).toBe(kSpinMs);
+  });
 });

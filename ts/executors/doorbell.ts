@@ -18,13 +18,31 @@ const kHeader = 16;
 const kFrameAt = { toWorker: kHeader / 8, toMain: kHeader / 8 + kFrameMax };
 
 /**
- * How long an idle worker keeps polling the doorbell before it sleeps in `Atomics.wait`. Waking a
- * sleeping thread costs tens of microseconds on a busy machine (the scheduler), more than the whole
- * call; a caller awaiting one call after another submits the next within a few microseconds of the
- * last reply, so the worker is still awake to take it. An idle pool burns at most this much CPU per
- * worker after each task.
+ * How long an idle worker keeps polling the doorbell before it sleeps in `Atomics.wait`, at first.
+ * Waking a sleeping thread costs tens of microseconds on a busy machine (the scheduler), more than the
+ * whole call; a caller awaiting one call after another submits the next within a few microseconds of
+ * the last reply, so the worker is still awake to take it.
  */
-const kSpinMs = 0.05;
+export const kSpinMs = 0.05;
+/**
+ * The longest a worker polls. A worker that slept and was rung less than this after it gave up
+ * doubles its polling time (the caller's own wake-ups are slow: a busy or virtualised machine); one
+ * left asleep longer than {@link kIdleMs} goes back to {@link kSpinMs}. So an idle pool burns at most
+ * this much CPU per worker after its last task, and {@link kSpinMs} once it has been idle a while.
+ */
+export const kMaxSpinMs = 0.4;
+/** A sleep this long means the pool went idle: the worker's polling time starts again from {@link kSpinMs}. */
+const kIdleMs = 20;
+
+/**
+ * How long a worker polls before its next sleep, given how long it polled before the last one and
+ * how long that sleep lasted (see {@link kMaxSpinMs}).
+ */
+export function nextSpinMs(spinMs: number, sleptMs: number): number {
+  if (sleptMs >= kIdleMs) return kSpinMs;
+  if (sleptMs < kMaxSpinMs) return Math.min(kMaxSpinMs, spinMs * 2);
+  return spinMs;
+}
 
 /** `Atomics.waitAsync` (Node 16+; typed in lib es2024, newer than this project's lib). */
 const waitAsync = (
@@ -80,6 +98,13 @@ export interface MainDoorbell {
    */
   sendFrame(values: ArrayLike<number>): boolean;
   /**
+   * Waits on this thread, polling, up to `budgetMs` for the worker to send anything not delivered yet,
+   * and delivers it at once when it does: this thread then never sleeps and needs no wake-up. It
+   * blocks this thread meanwhile, so keep the budget to microseconds.
+   * @returns whether something arrived (false at once after {@link MainDoorbell.close}).
+   */
+  poll(budgetMs: number): boolean;
+  /**
    * Delivers the worker's messages, then its frame, until {@link MainDoorbell.close}. The completion
    * wait is `Atomics.waitAsync`: one platform task per wake-up, no 'message' event machinery.
    */
@@ -101,6 +126,8 @@ export function mainDoorbell(): MainDoorbell {
   let deliver: ((msg: unknown) => void) | undefined;
   let deliverFrame: ((frame: Float64Array) => void) | undefined;
   let closed = false;
+  /** The counter's value before the last drain: everything the worker sent up to it has been delivered. */
+  let drainedAt = 0;
   const guarded = (fn: () => void): void => {
     try {
       fn();
@@ -120,6 +147,7 @@ export function mainDoorbell(): MainDoorbell {
     while (!closed) {
       // Read the counter before draining: a message posted after the drain moves it, so the wait returns at once.
       const seen = Atomics.load(counters, kToMain);
+      drainedAt = seen;
       drain();
       if (closed) return;
       const w = waitAsync(counters, kToMain, seen);
@@ -141,6 +169,17 @@ export function mainDoorbell(): MainDoorbell {
       if (!toWorker.put(values)) return false;
       Atomics.add(counters, kToWorker, 1);
       Atomics.notify(counters, kToWorker, 1);
+      return true;
+    },
+    poll(budgetMs) {
+      if (closed) return false;
+      if (Atomics.load(counters, kToMain) === drainedAt) {
+        const until = performance.now() + budgetMs;
+        for (let k = 1; Atomics.load(counters, kToMain) === drainedAt; k++) if ((k & 15) === 0 && performance.now() > until) return false;
+      }
+      // The pending waitAsync returns too (the counter moved) and finds nothing left to deliver.
+      drainedAt = Atomics.load(counters, kToMain);
+      drain();
       return true;
     },
     listen(onMessage, onFrame) {
@@ -165,26 +204,16 @@ export interface WorkerReplies {
   sendFrame(values: ArrayLike<number>): boolean;
 }
 
-/**
- * Runs a thread worker's message loop on its own thread until `stop` is called: takes each message,
- * then the frame, as the doorbell rings, polling for {@link kSpinMs} before sleeping in
- * `Atomics.wait`. `worker.terminate()` interrupts the wait.
- */
-export function serveDoorbell(
-  end: DoorbellEnd,
-  onMessage: (msg: unknown, replies: WorkerReplies, stop: () => void) => void,
-  onFrame: (frame: Float64Array, replies: WorkerReplies) => void,
-): void {
+/** The worker's end of the way back: each message or frame rings the main thread's counter. */
+export function workerReplies(end: DoorbellEnd): WorkerReplies {
   const { port, bell } = end;
   const counters = new Int32Array(bell, 0, kHeader / 4);
-  const numbers = new Float64Array(bell);
-  const toWorker = frameLane(counters, numbers, kFrameToWorker, kFrameAt.toWorker);
-  const toMain = frameLane(counters, numbers, kFrameToMain, kFrameAt.toMain);
+  const toMain = frameLane(counters, new Float64Array(bell), kFrameToMain, kFrameAt.toMain);
   const ring = (): void => {
     Atomics.add(counters, kToMain, 1);
     Atomics.notify(counters, kToMain, 1);
   };
-  const replies: WorkerReplies = {
+  return {
     send(msg, transfer) {
       port.postMessage(msg, (transfer ?? []) as ArrayBuffer[]);
       ring();
@@ -195,17 +224,35 @@ export function serveDoorbell(
       return true;
     },
   };
+}
+
+/**
+ * Runs a thread worker's message loop on its own thread until `stop` is called: takes each message,
+ * then the frame, as the doorbell rings, polling for {@link kSpinMs} to {@link kMaxSpinMs}
+ * before sleeping in `Atomics.wait`. `worker.terminate()` interrupts the wait.
+ */
+export function serveDoorbell(
+  end: DoorbellEnd,
+  onMessage: (msg: unknown, replies: WorkerReplies, stop: () => void) => void,
+  onFrame: (frame: Float64Array, replies: WorkerReplies) => void,
+): void {
+  const { port, bell } = end;
+  const counters = new Int32Array(bell, 0, kHeader / 4);
+  const toWorker = frameLane(counters, new Float64Array(bell), kFrameToWorker, kFrameAt.toWorker);
+  const replies = workerReplies(end);
   let running = true;
   const stop = (): void => {
     running = false;
   };
   let seen = 0;
+  let spinMs = kSpinMs;
   while (running) {
     if (Atomics.load(counters, kToWorker) === seen) {
-      const until = performance.now() + kSpinMs;
-      for (let k = 1; Atomics.load(counters, kToWorker) === seen; k++) if ((k & 63) === 0 && performance.now() > until) break;
+      let now = performance.now();
+      const until = now + spinMs;
+      for (let k = 1; Atomics.load(counters, kToWorker) === seen; k++) if ((k & 63) === 0 && (now = performance.now()) > until) break;
+      if (Atomics.wait(counters, kToWorker, seen) === 'ok') spinMs = nextSpinMs(spinMs, performance.now() - now);
     }
-    Atomics.wait(counters, kToWorker, seen);
     seen = Atomics.load(counters, kToWorker);
     for (let m = receiveMessageOnPort(port); running && m !== undefined; m = receiveMessageOnPort(port))
       onMessage(m.message, replies, stop);

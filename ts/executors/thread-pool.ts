@@ -33,6 +33,7 @@ function spawnThread(events: WorkerEvents): WorkerHandle {
       if (frame === undefined || !bell.sendFrame(frame)) bell.send(msg, transfer);
     },
     kill: () => void worker.terminate(),
+    poll: (budgetMs) => bell.poll(budgetMs),
     ref: () => worker.ref(),
     unref: () => worker.unref(),
   };

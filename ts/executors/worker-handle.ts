@@ -21,6 +21,12 @@ export interface WorkerHandle {
   send(msg: ToWorker, transfer: readonly ArrayBuffer[]): void;
   /** Stops it now: terminates the thread, or SIGKILLs the process. `exit` follows. */
   kill(): void;
+  /**
+   * Thread workers: polls this thread up to `budgetMs` for the worker's reply and delivers it at once
+   * (the doorbell's `poll`). Process workers have none.
+   * @returns whether a reply came.
+   */
+  poll?(budgetMs: number): boolean;
   /** Keep the event loop alive while the worker has work (ref) or not (unref). */
   ref(): void;
   unref(): void;

@@ -7,6 +7,7 @@ import { fromWireError, nativeCrashError, startupCrashError } from './errors';
 import type { Mode } from './marshal';
 import type { WorkerConfig } from './options';
 import type { DoneMessage, FromWorker, WireMeta } from './protocol';
+import { kReplyPollMs, ReplyPolls } from './reply-poll';
 import type { Task } from './task-queue';
 import type { Spawner, WorkerHandle } from './worker-handle';
 
@@ -33,6 +34,7 @@ export class WorkerSet {
   readonly #readied = new Set<number>();
   #stopping = false;
   #refed = true;
+  readonly #polls = new ReplyPolls();
 
   constructor(label: string, mode: Mode, spawn: Spawner, config: WorkerConfig, count: number, serial: boolean, host: WorkerHost) {
     this.#label = label;
@@ -72,14 +74,24 @@ export class WorkerSet {
         if (c.transfer.length > 0) transfer.push(...c.transfer);
       }
     }
+    const handle = slot.handle as WorkerHandle;
     try {
       const run = cols ? { cols } : { args, ...(meta ? { meta } : {}) };
-      (slot.handle as WorkerHandle).send({ t: 'run', id: task.id, fn: task.fn, n, ...run }, transfer);
+      handle.send({ t: 'run', id: task.id, fn: task.fn, n, ...run }, transfer);
     } catch (err) {
       slot.state = 'idle';
       slot.task = undefined;
       task.fail(unsendableArgumentError(task.fn, (err as Error).message));
       task.release();
+      return;
+    }
+    // The pool's only running task (someone awaiting one call after another): take its reply without
+    // waiting for the event loop to be woken. With more tasks running, polling would only take a core
+    // from the workers.
+    if (handle.poll !== undefined && this.balancer.busy === 1 && this.#polls.shouldPoll()) {
+      setImmediate(() => {
+        if (slot.task === task && slot.handle === handle) this.#polls.record((handle.poll as (budgetMs: number) => boolean)(kReplyPollMs));
+      });
     }
   }
 
